@@ -1,0 +1,27 @@
+package io.github.redisleaseha.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the sidecar jar. */
+@Command(
+    name = "redis-lease-ha",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionCommand.Provider.class,
+    description = "Redis high availability on Kubernetes through a Lease, without Sentinel.",
+    subcommands = {RunCommand.class, VersionCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  public static CommandLine commandLine() {
+    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+
+  @Override
+  public void run() {
+    CommandLine.usage(this, System.out);
+  }
+}

@@ -1,0 +1,168 @@
+package io.github.redisleaseha.cli;
+
+import io.github.redisleaseha.config.ConfigValidator;
+import io.github.redisleaseha.config.ConfigValidator.InvalidConfigException;
+import io.github.redisleaseha.config.Durations;
+import io.github.redisleaseha.config.EndpointsMode;
+import io.github.redisleaseha.config.SidecarConfig;
+import io.github.redisleaseha.http.HttpApi;
+import io.github.redisleaseha.node.Sidecar;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.util.ClientBuilder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+/** {@code run}: the sidecar itself. Every flag falls back to an environment variable. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Run the sidecar beside one Redis: contend for the Lease, promote, follow, fence.")
+public final class RunCommand implements java.util.concurrent.Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+  /** Parses 250ms / 3s / 2m. */
+  static final class DurationConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return Durations.parse(value);
+    }
+  }
+
+  @Option(names = "--pod-name", defaultValue = "${env:POD_NAME}", description = "This pod's name: the sidecar's identity in the Lease. Env POD_NAME.")
+  String podName;
+
+  @Option(names = "--namespace", defaultValue = "${env:POD_NAMESPACE}", description = "Namespace of the Lease, the write endpoint and the peers. Env POD_NAMESPACE.")
+  String namespace;
+
+  @Option(names = "--lease-name", defaultValue = "${env:LEASE_NAME:-redis-leader}", description = "Lease shared by all sidecars of one cluster. Env LEASE_NAME. Default: ${DEFAULT-VALUE}.")
+  String leaseName;
+
+  @Option(names = "--announce-host", defaultValue = "${env:ANNOUNCE_HOST}", description = "Address others reach this pod's Redis at (pod IP). Env ANNOUNCE_HOST.")
+  String announceHost;
+
+  @Option(names = "--announce-port", defaultValue = "${env:ANNOUNCE_PORT}", description = "Port others reach this pod's Redis at. Env ANNOUNCE_PORT. Default: --redis-port.")
+  Integer announcePort;
+
+  @Option(names = "--redis-host", defaultValue = "${env:REDIS_HOST:-127.0.0.1}", description = "Where the sidecar reaches its own Redis. Env REDIS_HOST. Default: ${DEFAULT-VALUE}.")
+  String redisHost;
+
+  @Option(names = "--redis-port", defaultValue = "${env:REDIS_PORT:-6379}", description = "Port of the local Redis. Env REDIS_PORT. Default: ${DEFAULT-VALUE}.")
+  int redisPort;
+
+  @Option(names = "--peers", defaultValue = "${env:PEERS}", description = "Static peers as name=host:port,... (local clusters). Env PEERS.")
+  String peers;
+
+  @Option(names = "--peer-selector", defaultValue = "${env:PEER_SELECTOR}", description = "Label selector of the Redis pods, to discover peers. Env PEER_SELECTOR.")
+  String peerSelector;
+
+  @Option(names = "--write-service", defaultValue = "${env:WRITE_SERVICE:-redis-write}", description = "Selector-less Service whose endpoints follow the leader. Env WRITE_SERVICE. Default: ${DEFAULT-VALUE}.")
+  String writeService;
+
+  @Option(names = "--endpoints-mode", defaultValue = "${env:ENDPOINTS_MODE:-slice}", description = "slice (EndpointSlice) or endpoints (classic Endpoints). Env ENDPOINTS_MODE. Default: ${DEFAULT-VALUE}.")
+  EndpointsMode endpointsMode;
+
+  @Option(names = "--lease-duration", defaultValue = "${env:LEASE_DURATION:-4s}", converter = DurationConverter.class, description = "Whole seconds others wait after the last renewal. Env LEASE_DURATION. Default: ${DEFAULT-VALUE}.")
+  Duration leaseDuration;
+
+  @Option(names = "--renew-deadline", defaultValue = "${env:RENEW_DEADLINE:-2500ms}", converter = DurationConverter.class, description = "How long a leader tries to renew before fencing its Redis. Env RENEW_DEADLINE. Default: ${DEFAULT-VALUE}.")
+  Duration renewDeadline;
+
+  @Option(names = "--retry-period", defaultValue = "${env:RETRY_PERIOD:-500ms}", converter = DurationConverter.class, description = "Interval of acquire and renew attempts. Env RETRY_PERIOD. Default: ${DEFAULT-VALUE}.")
+  Duration retryPeriod;
+
+  @Option(names = "--health-interval", defaultValue = "${env:HEALTH_INTERVAL:-100ms}", converter = DurationConverter.class, description = "Period of the control loop and local Redis health check. Env HEALTH_INTERVAL. Default: ${DEFAULT-VALUE}.")
+  Duration healthInterval;
+
+  @Option(names = "--health-failures", defaultValue = "${env:HEALTH_FAILURES:-3}", description = "Failed health checks in a row before a leader releases the Lease. Env HEALTH_FAILURES. Default: ${DEFAULT-VALUE}.")
+  int healthFailures;
+
+  @Option(names = "--catchup-timeout", defaultValue = "${env:CATCHUP_TIMEOUT:-5s}", converter = DurationConverter.class, description = "Longest wait of a new leader to catch up with a reachable previous leader. Env CATCHUP_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+  Duration catchupTimeout;
+
+  @Option(names = "--max-lag-bytes", defaultValue = "${env:MAX_LAG_BYTES:-1048576}", description = "A node further behind the most advanced peer is no candidate. Env MAX_LAG_BYTES. Default: ${DEFAULT-VALUE}.")
+  long maxLagBytes;
+
+  @Option(names = "--handover-timeout", defaultValue = "${env:HANDOVER_TIMEOUT:-10s}", converter = DurationConverter.class, description = "Bound on a graceful handover. Env HANDOVER_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+  Duration handoverTimeout;
+
+  @Option(names = "--http-port", defaultValue = "${env:HTTP_PORT:-8080}", description = "Port of /healthz, /readyz, /role and /handover. Env HTTP_PORT. Default: ${DEFAULT-VALUE}.")
+  int httpPort;
+
+  @Option(names = "--no-failover", defaultValue = "${env:NO_FAILOVER:-false}", description = "Never become leader. Env NO_FAILOVER.")
+  boolean noFailover;
+
+  @Option(names = "--redis-user", defaultValue = "${env:REDIS_USER}", description = "Redis ACL user. Env REDIS_USER.")
+  String redisUser;
+
+  @Option(names = "--redis-password-file", defaultValue = "${env:REDIS_PASSWORD_FILE}", description = "File holding the Redis password (or env REDIS_PASSWORD). Env REDIS_PASSWORD_FILE.")
+  Path redisPasswordFile;
+
+  @Option(names = "--kube-api-url", defaultValue = "${env:KUBE_API_URL}", description = "API server URL; default: in-cluster config or kubeconfig. Env KUBE_API_URL.")
+  String kubeApiUrl;
+
+  @Option(names = "--min-replicas-to-write", defaultValue = "${env:MIN_REPLICAS_TO_WRITE:-0}", description = "Redis min-replicas-to-write set on the leader (0: off). Env MIN_REPLICAS_TO_WRITE. Default: ${DEFAULT-VALUE}.")
+  int minReplicasToWrite;
+
+  @Option(names = "--min-replicas-max-lag", defaultValue = "${env:MIN_REPLICAS_MAX_LAG:-10}", description = "Redis min-replicas-max-lag in seconds. Env MIN_REPLICAS_MAX_LAG. Default: ${DEFAULT-VALUE}.")
+  int minReplicasMaxLag;
+
+  ConfigValidator.Raw raw() {
+    return new ConfigValidator.Raw(
+        podName, namespace, leaseName, announceHost, announcePort, redisHost, redisPort, peers,
+        peerSelector, writeService, endpointsMode, leaseDuration, renewDeadline, retryPeriod,
+        healthInterval, healthFailures, catchupTimeout, maxLagBytes, handoverTimeout, httpPort,
+        noFailover, redisUser, redisPasswordFile, System.getenv("REDIS_PASSWORD"), kubeApiUrl,
+        minReplicasToWrite, minReplicasMaxLag);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SidecarConfig config;
+    try {
+      config = ConfigValidator.validate(raw());
+    } catch (InvalidConfigException e) {
+      for (String problem : e.problems()) {
+        System.err.println("invalid configuration: " + problem);
+      }
+      return 2;
+    }
+    ApiClient client =
+        config.kubeApiUrl() == null ? ClientBuilder.standard().build() : new ClientBuilder().setBasePath(config.kubeApiUrl()).build();
+    long apiTimeout = config.renewDeadline().toMillis();
+    client.setHttpClient(
+        client.getHttpClient().newBuilder()
+            .connectTimeout(apiTimeout, TimeUnit.MILLISECONDS)
+            .readTimeout(apiTimeout, TimeUnit.MILLISECONDS)
+            .writeTimeout(apiTimeout, TimeUnit.MILLISECONDS)
+            .callTimeout(apiTimeout, TimeUnit.MILLISECONDS)
+            .build());
+    Sidecar sidecar = new Sidecar(config, client);
+    HttpApi http = new HttpApi(config.httpPort(), sidecar, config.handoverTimeout().toMillis());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("graceful-stop").unstarted(() -> {
+      try {
+        String result = sidecar.handover().get(config.handoverTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        log.info(result);
+      } catch (Exception e) {
+        log.warn("Graceful stop did not complete: {}", e.toString());
+      } finally {
+        sidecar.close();
+        http.close();
+        log.info("Stopped");
+        stopped.countDown();
+      }
+    }));
+    http.start();
+    sidecar.start();
+    stopped.await();
+    return 0;
+  }
+}

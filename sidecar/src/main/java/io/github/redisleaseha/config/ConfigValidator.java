@@ -1,0 +1,246 @@
+package io.github.redisleaseha.config;
+
+import io.github.redisleaseha.core.Member;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The one place where raw flag values become a {@link SidecarConfig}. Every problem is reported as a
+ * sentence that names the flag, all at once, and nothing is contacted before validation passes.
+ */
+public final class ConfigValidator {
+
+  /** DNS-1123 subdomain, what Kubernetes accepts as an object name. */
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9.]{0,251}[A-Za-z0-9])?|[0-9a-fA-F:.]+");
+
+  /** Raw values as given on the command line or in the environment. */
+  public record Raw(
+      String podName,
+      String namespace,
+      String leaseName,
+      String announceHost,
+      Integer announcePort,
+      String redisHost,
+      int redisPort,
+      String peers,
+      String peerSelector,
+      String writeService,
+      EndpointsMode endpointsMode,
+      Duration leaseDuration,
+      Duration renewDeadline,
+      Duration retryPeriod,
+      Duration healthInterval,
+      int healthFailures,
+      Duration catchupTimeout,
+      long maxLagBytes,
+      Duration handoverTimeout,
+      int httpPort,
+      boolean noFailover,
+      String redisUser,
+      Path redisPasswordFile,
+      String redisPasswordEnv,
+      String kubeApiUrl,
+      int minReplicasToWrite,
+      int minReplicasMaxLag) {}
+
+  /** Thrown with every problem found; the message lists them one per line. */
+  public static final class InvalidConfigException extends Exception {
+    private final List<String> problems;
+
+    InvalidConfigException(List<String> problems) {
+      super(String.join("\n", problems));
+      this.problems = List.copyOf(problems);
+    }
+
+    public List<String> problems() {
+      return problems;
+    }
+  }
+
+  private ConfigValidator() {}
+
+  public static SidecarConfig validate(Raw r) throws InvalidConfigException {
+    List<String> p = new ArrayList<>();
+    requireName(p, "--pod-name (POD_NAME)", r.podName());
+    requireName(p, "--namespace (POD_NAMESPACE)", r.namespace());
+    requireName(p, "--lease-name (LEASE_NAME)", r.leaseName());
+    requireName(p, "--write-service (WRITE_SERVICE)", r.writeService());
+    if (blank(r.announceHost())) {
+      p.add("--announce-host (ANNOUNCE_HOST): required; give the pod IP or its stable DNS name");
+    } else if (!HOST.matcher(r.announceHost()).matches()) {
+      p.add("--announce-host (ANNOUNCE_HOST): '" + r.announceHost() + "' is not a host name or IP address");
+    }
+    if (blank(r.redisHost()) || !HOST.matcher(r.redisHost()).matches()) {
+      p.add("--redis-host (REDIS_HOST): '" + r.redisHost() + "' is not a host name or IP address");
+    }
+    port(p, "--redis-port (REDIS_PORT)", r.redisPort());
+    int announcePort = r.announcePort() == null ? r.redisPort() : r.announcePort();
+    port(p, "--announce-port (ANNOUNCE_PORT)", announcePort);
+    port(p, "--http-port (HTTP_PORT)", r.httpPort());
+
+    List<Member> peers = parsePeers(p, r.peers());
+    boolean hasSelector = !blank(r.peerSelector());
+    if (peers.isEmpty() && !hasSelector) {
+      p.add("--peers (PEERS) or --peer-selector (PEER_SELECTOR): one of them is required to find the other pods");
+    }
+    if (!peers.isEmpty() && hasSelector) {
+      p.add("--peers (PEERS) and --peer-selector (PEER_SELECTOR): give only one of them");
+    }
+
+    checkTimings(p, r);
+    if (r.healthFailures() < 1 || r.healthFailures() > 100) {
+      p.add("--health-failures (HEALTH_FAILURES): must be between 1 and 100, got " + r.healthFailures());
+    }
+    positive(p, "--health-interval (HEALTH_INTERVAL)", r.healthInterval());
+    positive(p, "--catchup-timeout (CATCHUP_TIMEOUT)", r.catchupTimeout());
+    positive(p, "--handover-timeout (HANDOVER_TIMEOUT)", r.handoverTimeout());
+    if (r.maxLagBytes() < 0) {
+      p.add("--max-lag-bytes (MAX_LAG_BYTES): must not be negative, got " + r.maxLagBytes());
+    }
+    if (r.minReplicasToWrite() < 0) {
+      p.add("--min-replicas-to-write (MIN_REPLICAS_TO_WRITE): must not be negative");
+    }
+    if (r.minReplicasMaxLag() < 1) {
+      p.add("--min-replicas-max-lag (MIN_REPLICAS_MAX_LAG): must be at least 1 second");
+    }
+    if (!blank(r.kubeApiUrl()) && !r.kubeApiUrl().matches("https?://[^\\s/]+(/.*)?")) {
+      p.add("--kube-api-url (KUBE_API_URL): '" + r.kubeApiUrl() + "' is not an http(s) URL");
+    }
+    Secret password = readPassword(p, r.redisPasswordFile(), r.redisPasswordEnv());
+
+    if (!p.isEmpty()) {
+      throw new InvalidConfigException(p);
+    }
+    return new SidecarConfig(
+        r.podName(),
+        r.namespace(),
+        r.leaseName(),
+        new Member(r.podName(), r.announceHost(), announcePort),
+        r.redisHost(),
+        r.redisPort(),
+        peers,
+        hasSelector ? r.peerSelector() : null,
+        r.writeService(),
+        r.endpointsMode(),
+        r.leaseDuration(),
+        r.renewDeadline(),
+        r.retryPeriod(),
+        r.healthInterval(),
+        r.healthFailures(),
+        r.catchupTimeout(),
+        r.maxLagBytes(),
+        r.handoverTimeout(),
+        r.httpPort(),
+        r.noFailover(),
+        blank(r.redisUser()) ? null : r.redisUser(),
+        password,
+        blank(r.kubeApiUrl()) ? null : r.kubeApiUrl(),
+        r.minReplicasToWrite(),
+        r.minReplicasMaxLag());
+  }
+
+  /**
+   * The timing rules of client-go's leader election, plus whole seconds for the lease duration: the
+   * Lease stores whole seconds and the client truncates, so 2500ms would silently become 2s.
+   */
+  private static void checkTimings(List<String> p, Raw r) {
+    Duration lease = r.leaseDuration();
+    Duration renew = r.renewDeadline();
+    Duration retry = r.retryPeriod();
+    positive(p, "--lease-duration (LEASE_DURATION)", lease);
+    positive(p, "--renew-deadline (RENEW_DEADLINE)", renew);
+    positive(p, "--retry-period (RETRY_PERIOD)", retry);
+    if (lease.toMillis() % 1000 != 0) {
+      p.add("--lease-duration (LEASE_DURATION): must be whole seconds (the Lease stores seconds), got "
+          + Durations.format(lease));
+    }
+    if (renew.compareTo(lease) >= 0) {
+      p.add("--renew-deadline (RENEW_DEADLINE): must be shorter than --lease-duration ("
+          + Durations.format(renew) + " >= " + Durations.format(lease) + "); the difference is the fencing margin");
+    }
+    if (retry.compareTo(renew) >= 0) {
+      p.add("--retry-period (RETRY_PERIOD): must be shorter than --renew-deadline ("
+          + Durations.format(retry) + " >= " + Durations.format(renew) + ")");
+    }
+  }
+
+  private static List<Member> parsePeers(List<String> p, String text) {
+    List<Member> peers = new ArrayList<>();
+    if (blank(text)) {
+      return peers;
+    }
+    for (String item : text.split(",")) {
+      String entry = item.trim();
+      int eq = entry.indexOf('=');
+      int colon = entry.lastIndexOf(':');
+      if (eq <= 0 || colon < eq) {
+        p.add("--peers (PEERS): '" + entry + "' is not name=host:port");
+        continue;
+      }
+      String name = entry.substring(0, eq);
+      String host = entry.substring(eq + 1, colon);
+      int port;
+      try {
+        port = Integer.parseInt(entry.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        p.add("--peers (PEERS): '" + entry + "' has no valid port");
+        continue;
+      }
+      if (!NAME.matcher(name).matches() || !HOST.matcher(host).matches() || port < 1 || port > 65535) {
+        p.add("--peers (PEERS): '" + entry + "' is not name=host:port with a valid name, host and port");
+        continue;
+      }
+      peers.add(new Member(name, host, port));
+    }
+    return peers;
+  }
+
+  private static Secret readPassword(List<String> p, Path file, String env) {
+    if (file != null) {
+      try {
+        String value = Files.readString(file, StandardCharsets.UTF_8).strip();
+        if (value.isEmpty()) {
+          p.add("--redis-password-file (REDIS_PASSWORD_FILE): " + file + " is empty");
+          return null;
+        }
+        return new Secret(value);
+      } catch (IOException | RuntimeException e) {
+        p.add("--redis-password-file (REDIS_PASSWORD_FILE): cannot read " + file);
+        return null;
+      }
+    }
+    return blank(env) ? null : new Secret(env);
+  }
+
+  private static void requireName(List<String> p, String flag, String value) {
+    if (blank(value)) {
+      p.add(flag + ": required");
+    } else if (!NAME.matcher(value).matches()) {
+      p.add(flag + ": '" + value + "' is not a valid Kubernetes name (lower-case letters, digits, '-' and '.')");
+    }
+  }
+
+  private static void port(List<String> p, String flag, int port) {
+    if (port < 1 || port > 65535) {
+      p.add(flag + ": " + port + " is not a port (1-65535)");
+    }
+  }
+
+  private static void positive(List<String> p, String flag, Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      p.add(flag + ": must be positive");
+    }
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+}

@@ -1,0 +1,47 @@
+package io.github.redisleaseha.core;
+
+/** The one thing the sidecar does after a tick's observation. Executed by the adapters. */
+public sealed interface Action {
+
+  /** Nothing to change. */
+  record None() implements Action {}
+
+  /** Pause writes on the local Redis ({@code CLIENT PAUSE WRITE}); acknowledged writes stop at once. */
+  record Fence() implements Action {}
+
+  /** Lift the write pause on the local Redis; only while holding a freshly renewed Lease. */
+  record Unfence() implements Action {}
+
+  /**
+   * Give up the Lease now (after fencing the local Redis).
+   *
+   * @param stepBack also stay out of the election for a while so that a better candidate wins
+   */
+  record Release(boolean stepBack) implements Action {}
+
+  /** Pause writes on the previous leader's Redis so its last writes can be caught up with. */
+  record PauseOldPrimary(Member peer) implements Action {}
+
+  /** {@code REPLICAOF NO ONE} on the local Redis, then record the promotion in the term. */
+  record Promote() implements Action {}
+
+  /** Record the promotion on the Lease annotations. */
+  record Annotate() implements Action {}
+
+  /** Point the write Service's EndpointSlice or Endpoints at this pod. */
+  record Publish() implements Action {}
+
+  /**
+   * Make a peer's Redis a replica of this leader.
+   *
+   * @param demote the peer is a primary: also disconnect its clients and lift any pause
+   */
+  record Repoint(Member peer, boolean demote) implements Action {}
+
+  /**
+   * Make the local Redis a replica of the leader.
+   *
+   * @param demote the local Redis is a primary: also disconnect its clients and lift the pause
+   */
+  record Follow(Member leader, boolean demote) implements Action {}
+}

@@ -1,0 +1,63 @@
+package io.github.redisleaseha.core;
+
+import java.util.Optional;
+
+/**
+ * Whether this node may contend for the Lease, and if not, why (a sentence, Patroni's
+ * {@code failover_limitation}). The Lease lock consults this before every attempt to acquire, so an
+ * ineligible node keeps following and never becomes leader.
+ *
+ * <p>Invariant "never an empty primary": a node with an empty dataset, or whose replication history
+ * is not the one the Lease recorded at the last promotion, is not eligible while any reachable peer
+ * holds better data. When no reachable peer has better data the node stays eligible, because refusing
+ * would leave the cluster without any primary at all.
+ */
+public final class Eligibility {
+
+  private Eligibility() {}
+
+  public static Optional<String> limitation(Observation o, Policy policy) {
+    RedisStatus local = o.local();
+    if (!local.reachable()) {
+      return Optional.of("my Redis is not answering");
+    }
+    if (policy.noFailover()) {
+      return Optional.of("I am marked no-failover");
+    }
+    if (o.handingOver()) {
+      return Optional.of("I am handing over and shutting down");
+    }
+    if (o.nowMillis() < o.steppedBackUntilMillis()) {
+      return Optional.of("I stepped back for a more up-to-date peer");
+    }
+    LeaseState lease = o.lease();
+    if (lease.handoverActive(o.wallMillis()) && !o.self().name().equals(lease.handoverTo())) {
+      return Optional.of("a handover to " + lease.handoverTo() + " is in progress");
+    }
+    for (PeerStatus peer : o.reachablePeers()) {
+      RedisStatus p = peer.redis();
+      if (local.empty() && !p.empty()) {
+        return Optional.of("my dataset is empty while " + peer.name() + " holds data");
+      }
+      if (lease.replId() != null && !local.hasHistory(lease.replId()) && p.hasHistory(lease.replId())) {
+        return Optional.of(
+            "my replication history is not the leader's (" + shortId(lease.replId()) + ") but "
+                + peer.name() + " has it");
+      }
+    }
+    Optional<PeerStatus> best = o.mostAdvancedPeer();
+    if (best.isPresent()) {
+      long lag = best.get().redis().offset() - local.offset();
+      if (lag > policy.maxLagBytes()) {
+        return Optional.of(
+            "I am " + lag + " bytes behind " + best.get().name() + ", more than max-lag-bytes "
+                + policy.maxLagBytes());
+      }
+    }
+    return Optional.empty();
+  }
+
+  static String shortId(String replId) {
+    return replId.length() > 8 ? replId.substring(0, 8) : replId;
+  }
+}

@@ -1,0 +1,124 @@
+package io.github.redisleaseha.core;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What the Lease said at its last read: the holder from the spec, and what the leader recorded in the
+ * annotations after promotion. Annotations come from an object anyone with RBAC may edit, so every
+ * field is parsed defensively: a value that does not parse is treated as absent, never as an error.
+ *
+ * @param holder the spec's holderIdentity, or null when the Lease is free
+ * @param transitions spec.leaseTransitions (0 when absent)
+ * @param leader the pod that last completed a promotion (annotation), or null
+ * @param leaderHost the announced Redis host of {@code leader}
+ * @param leaderPort the announced Redis port of {@code leader}
+ * @param replId the replication id the leader had right after promotion
+ * @param promotionOffset the leader's replication offset right after promotion
+ * @param epoch the Lease transition count at which {@code leader} promoted
+ * @param handoverTo the pod a gracefully stopping leader hands over to
+ * @param handoverUntilMillis wall-clock time (ms) until which others leave the Lease to {@code handoverTo}
+ */
+public record LeaseState(
+    String holder,
+    int transitions,
+    String leader,
+    String leaderHost,
+    int leaderPort,
+    String replId,
+    long promotionOffset,
+    long epoch,
+    String handoverTo,
+    long handoverUntilMillis) {
+
+  public static final String PREFIX = "redis-lease-ha.io/";
+  public static final String LEADER = PREFIX + "leader";
+  public static final String LEADER_ADDRESS = PREFIX + "leader-address";
+  public static final String REPL_ID = PREFIX + "replid";
+  public static final String PROMOTION_OFFSET = PREFIX + "promotion-offset";
+  public static final String EPOCH = PREFIX + "epoch";
+  public static final String HANDOVER_TO = PREFIX + "handover-to";
+  public static final String HANDOVER_UNTIL = PREFIX + "handover-until";
+
+  /** Longest value we accept from an annotation; anything longer is hostile or broken. */
+  private static final int MAX_VALUE_LENGTH = 253;
+
+  public static final LeaseState UNKNOWN = new LeaseState(null, 0, null, null, 0, null, -1, -1, null, 0);
+
+  public static LeaseState parse(String holder, Integer transitions, Map<String, String> annotations) {
+    Map<String, String> a = annotations == null ? Map.of() : annotations;
+    String leader = text(a.get(LEADER));
+    String host = null;
+    int port = 0;
+    String address = text(a.get(LEADER_ADDRESS));
+    if (address != null) {
+      int colon = address.lastIndexOf(':');
+      int parsedPort = colon > 0 ? (int) number(address.substring(colon + 1)) : -1;
+      if (parsedPort > 0 && parsedPort <= 65535) {
+        host = address.substring(0, colon);
+        port = parsedPort;
+      }
+    }
+    return new LeaseState(
+        text(holder),
+        transitions == null ? 0 : transitions,
+        host == null ? null : leader,
+        host,
+        port,
+        text(a.get(REPL_ID)),
+        number(a.get(PROMOTION_OFFSET)),
+        number(a.get(EPOCH)),
+        text(a.get(HANDOVER_TO)),
+        Math.max(0, number(a.get(HANDOVER_UNTIL))));
+  }
+
+  private static String text(String value) {
+    if (value == null || value.isBlank() || value.length() > MAX_VALUE_LENGTH) {
+      return null;
+    }
+    return value;
+  }
+
+  private static long number(String value) {
+    if (text(value) == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  public boolean free() {
+    return holder == null;
+  }
+
+  /** The holder has completed its promotion and published where it is: followers may follow it. */
+  public boolean holderPublished() {
+    return holder != null && holder.equals(leader) && leaderHost != null;
+  }
+
+  public Member publishedLeader() {
+    return holderPublished() ? new Member(leader, leaderHost, leaderPort) : null;
+  }
+
+  public boolean handoverActive(long nowWallMillis) {
+    return handoverTo != null && nowWallMillis < handoverUntilMillis;
+  }
+
+  /** Annotations a leader writes after promotion. */
+  public static Map<String, String> promotionAnnotations(
+      Member leader, String replId, long promotionOffset, long epoch) {
+    Map<String, String> a = new HashMap<>();
+    a.put(LEADER, leader.name());
+    a.put(LEADER_ADDRESS, leader.address());
+    a.put(REPL_ID, replId == null ? "" : replId);
+    a.put(PROMOTION_OFFSET, Long.toString(promotionOffset));
+    a.put(EPOCH, Long.toString(epoch));
+    // A completed promotion ends any handover that led to it.
+    a.put(HANDOVER_TO, "");
+    a.put(HANDOVER_UNTIL, "0");
+    return a;
+  }
+}

@@ -1,0 +1,53 @@
+package io.github.redisleaseha.core;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything one tick knows: the local Redis, the peers' Redis, the Lease, and this sidecar's own
+ * state. Built by the adapters, consumed by {@link Decider}; no I/O happens past this point.
+ *
+ * @param nowMillis monotonic clock (ms), for durations
+ * @param wallMillis wall clock (ms), only for handover deadlines written by other nodes
+ * @param self this pod
+ * @param local the local Redis
+ * @param localFailures consecutive failed health checks of the local Redis
+ * @param peers the other pods' Redis (self excluded)
+ * @param lease the Lease as last read
+ * @param leading this sidecar holds the Lease and renewed it within the renew deadline
+ * @param term progress of the current leadership term; null unless {@code leading}
+ * @param fenced this sidecar paused writes on the local Redis
+ * @param endpointTarget the address ({@code host:port}) the write endpoint points at, null if unknown
+ * @param steppedBackUntilMillis monotonic time until which this node stays out after stepping back
+ * @param handingOver a graceful handover of this node is under way
+ */
+public record Observation(
+    long nowMillis,
+    long wallMillis,
+    Member self,
+    RedisStatus local,
+    int localFailures,
+    List<PeerStatus> peers,
+    LeaseState lease,
+    boolean leading,
+    Term term,
+    boolean fenced,
+    String endpointTarget,
+    long steppedBackUntilMillis,
+    boolean handingOver) {
+
+  public Optional<PeerStatus> peer(String name) {
+    return peers.stream().filter(p -> p.name().equals(name)).findFirst();
+  }
+
+  public List<PeerStatus> reachablePeers() {
+    return peers.stream().filter(PeerStatus::reachable).toList();
+  }
+
+  /** The reachable peer with the highest replication offset, if any is reachable. */
+  public Optional<PeerStatus> mostAdvancedPeer() {
+    return peers.stream()
+        .filter(PeerStatus::reachable)
+        .max((a, b) -> Long.compare(a.redis().offset(), b.redis().offset()));
+  }
+}

@@ -1,0 +1,510 @@
+package io.github.redisleaseha.node;
+
+import io.github.redisleaseha.config.SidecarConfig;
+import io.github.redisleaseha.core.Action;
+import io.github.redisleaseha.core.Decider;
+import io.github.redisleaseha.core.Decision;
+import io.github.redisleaseha.core.Eligibility;
+import io.github.redisleaseha.core.LeaseState;
+import io.github.redisleaseha.core.Member;
+import io.github.redisleaseha.core.Observation;
+import io.github.redisleaseha.core.PeerStatus;
+import io.github.redisleaseha.core.RateLimitedLog;
+import io.github.redisleaseha.core.RedisStatus;
+import io.github.redisleaseha.core.Term;
+import io.github.redisleaseha.kube.Election;
+import io.github.redisleaseha.kube.GatedLeaseLock;
+import io.github.redisleaseha.kube.PeerDiscovery;
+import io.github.redisleaseha.kube.WriteEndpoint;
+import io.github.redisleaseha.redis.RedisNode;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.JedisClientConfig;
+
+/**
+ * One sidecar: observes, asks the {@link Decider} for one action, executes it, repeats. All
+ * decisions and all writes to Redis and Kubernetes happen on the single control thread, so they are
+ * ordered; the election runs on its own thread and the fence guard on another.
+ *
+ * <p><b>Fencing invariant.</b> A leader that has not renewed the Lease within the renew deadline
+ * pauses writes on its Redis before anyone else can take the Lease: others wait a full lease
+ * duration after observing the last renewal, and {@link GatedLeaseLock#holdsFreshLease()} turns false
+ * at the renew deadline, which is shorter. The fence guard checks every {@value #GUARD_MILLIS} ms on
+ * its own thread and connection, so a slow control loop (a peer timing out) cannot delay it. The
+ * pause is lifted only by the control loop after a successful renewal ({@link Action.Unfence}), or
+ * when the Redis is demoted to a replica.
+ */
+public final class Sidecar implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
+  static final long GUARD_MILLIS = 50;
+  /** A fence lasts until lifted; this bound only matters if this sidecar dies while fenced. */
+  static final long FENCE_MILLIS = TimeUnit.HOURS.toMillis(1);
+  private static final long ENDPOINT_RECHECK_MILLIS = 5_000;
+  private static final long PEER_REFRESH_MILLIS = 5_000;
+
+  private final SidecarConfig config;
+  private final Decider decider;
+  private final GatedLeaseLock lock;
+  private final Election election;
+  private final WriteEndpoint endpoint;
+  private final PeerDiscovery discovery;
+  private final JedisClientConfig redisClientConfig;
+  private final RedisNode local;
+  private final RedisNode guardConnection;
+  private final Map<String, RedisNode> peerNodes = new HashMap<>();
+  private final ScheduledExecutorService control =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("control").daemon(true).factory());
+  private final ScheduledExecutorService guard =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("fence-guard").daemon(true).factory());
+  private final RateLimitedLog actionErrors = new RateLimitedLog(log, 10_000);
+  private final long startedNanos = System.nanoTime();
+
+  // State owned by the control thread; volatile so the HTTP and guard threads read it safely.
+  private volatile Observation lastObservation;
+  private volatile Term term;
+  private volatile boolean fenced;
+  private volatile boolean localPrimary;
+  private volatile String endpointTarget;
+  private volatile long endpointCheckedAt;
+  private volatile long peersRefreshedAt;
+  private volatile int localFailures;
+  private volatile long steppedBackUntil;
+  private volatile boolean handingOver;
+  private volatile long lastKickAt;
+  private String lastSentence;
+
+  public Sidecar(SidecarConfig config, ApiClient apiClient) {
+    this.config = config;
+    this.decider = new Decider(config.policy());
+    this.lock =
+        new GatedLeaseLock(
+            apiClient,
+            config.namespace(),
+            config.leaseName(),
+            config.podName(),
+            (int) config.leaseDuration().toSeconds(),
+            config.renewDeadline().toMillis(),
+            System::nanoTime);
+    this.election = new Election(lock, config.leaseDuration(), config.renewDeadline(), config.retryPeriod());
+    this.endpoint = new WriteEndpoint(apiClient, config.namespace(), config.writeService(), config.endpointsMode());
+    this.discovery =
+        config.peerSelector() == null
+            ? PeerDiscovery.fixed(config.peers(), config.podName())
+            : PeerDiscovery.byLabel(apiClient, config.namespace(), config.peerSelector(), config.self().port(), config.podName());
+    int timeout = (int) Math.max(100, Math.min(1000, config.healthInterval().toMillis() * 2));
+    DefaultJedisClientConfig.Builder builder =
+        DefaultJedisClientConfig.builder().connectionTimeoutMillis(timeout).socketTimeoutMillis(timeout).clientName("redis-lease-ha");
+    if (config.redisUser() != null) {
+      builder.user(config.redisUser());
+    }
+    if (config.redisPassword() != null) {
+      builder.password(config.redisPassword().reveal());
+    }
+    this.redisClientConfig = builder.build();
+    this.local = new RedisNode(config.redisHost(), config.redisPort(), redisClientConfig);
+    this.guardConnection = new RedisNode(config.redisHost(), config.redisPort(), redisClientConfig);
+    lock.setEligibility(this::eligibility);
+  }
+
+  public void start() {
+    log.info(
+        "Starting sidecar {} for Redis {} (announced as {}), Lease {}/{}",
+        config.podName(), config.redisHost() + ":" + config.redisPort(), config.self().address(),
+        config.namespace(), config.leaseName());
+    discovery.refresh();
+    peersRefreshedAt = nowMillis();
+    tick();
+    election.start();
+    guard.scheduleWithFixedDelay(this::guardTick, GUARD_MILLIS, GUARD_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  // ---------------------------------------------------------------- control loop
+
+  private void tick() {
+    long delay = config.healthInterval().toMillis();
+    try {
+      if (!handingOver) {
+        Observation o = observe();
+        lastObservation = o;
+        Decision d = decider.decide(o);
+        logDecision(d);
+        if (d.acts()) {
+          execute(d.action(), o);
+          delay = 0;
+        }
+      }
+    } catch (RuntimeException e) {
+      actionErrors.failure("Control loop step failed", e);
+    } finally {
+      if (!control.isShutdown()) {
+        control.schedule(this::tick, delay, TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  private Observation observe() {
+    long now = nowMillis();
+    if (now - peersRefreshedAt > PEER_REFRESH_MILLIS) {
+      discovery.refresh();
+      peersRefreshedAt = now;
+    }
+    RedisStatus localStatus = local.status();
+    localFailures = localStatus.reachable() ? 0 : localFailures + 1;
+    localPrimary = localStatus.reachable() && localStatus.primary();
+    List<PeerStatus> peers = new ArrayList<>();
+    for (Member m : discovery.peers()) {
+      peers.add(new PeerStatus(m, peerNode(m).status()));
+    }
+    boolean leading = lock.holdsFreshLease();
+    if (leading && term == null) {
+      LeaseState l = lock.state();
+      term = Term.begin(l.transitions(), now, localStatus.runId());
+      endpointTarget = null;
+      log.info("I am {} and I acquired the Lease (epoch {})", config.podName(), l.transitions());
+    } else if (!lock.termActive() && term != null) {
+      log.info("I am {} and my leadership term (epoch {}) is over", config.podName(), term.epoch());
+      term = null;
+    }
+    if (leading && now - endpointCheckedAt > ENDPOINT_RECHECK_MILLIS) {
+      endpointCheckedAt = now;
+      try {
+        endpointTarget = endpoint.currentTarget();
+      } catch (ApiException e) {
+        actionErrors.failure("Could not read the write endpoint", e);
+      }
+    }
+    LeaseState lease = lock.state();
+    if (!leading) {
+      lease = maybeKickElection(lease, peers, localStatus);
+    }
+    return new Observation(
+        now, System.currentTimeMillis(), config.self(), localStatus, localFailures, List.copyOf(peers),
+        lease, leading, leading ? term : null, fenced, endpointTarget, steppedBackUntil, handingOver);
+  }
+
+  /**
+   * The elector polls the Lease every one to 2.2 retry periods (jittered). When the leader's Redis is
+   * unreachable, or a handover names this node, read the Lease every tick instead and start a fresh
+   * elector (which tries at once) as soon as the Lease is free.
+   */
+  private LeaseState maybeKickElection(LeaseState lease, List<PeerStatus> peers, RedisStatus localStatus) {
+    boolean handoverToMe = config.podName().equals(lease.handoverTo());
+    boolean leaderDown =
+        lease.holderPublished()
+            && peers.stream().anyMatch(p -> p.name().equals(lease.leader()) && !p.reachable());
+    if (!(handoverToMe || leaderDown || lease.free()) || !localStatus.reachable()) {
+      return lease;
+    }
+    long now = nowMillis();
+    if (now - lastKickAt < config.retryPeriod().toMillis()) {
+      return lease;
+    }
+    try {
+      lock.get();
+    } catch (ApiException e) {
+      return lease;
+    }
+    LeaseState fresh = lock.state();
+    if (fresh.free() && !lock.termActive()) {
+      lastKickAt = now;
+      log.debug("The Lease is free; starting a fresh election attempt");
+      election.restart();
+    }
+    return fresh;
+  }
+
+  private Optional<String> eligibility() {
+    Observation o = lastObservation;
+    if (o == null) {
+      return Optional.of("I have not observed my Redis yet");
+    }
+    Observation current =
+        new Observation(
+            nowMillis(), System.currentTimeMillis(), o.self(), o.local(), o.localFailures(), o.peers(),
+            lock.state(), false, null, fenced, null, steppedBackUntil, handingOver);
+    return Eligibility.limitation(current, config.policy());
+  }
+
+  private void execute(Action action, Observation o) {
+    try {
+      switch (action) {
+        case Action.None none -> { }
+        case Action.Fence fence -> fenceLocal();
+        case Action.Unfence unfence -> {
+          if (lock.holdsFreshLease()) {
+            local.unpause();
+            fenced = false;
+          }
+        }
+        case Action.Release release -> release(release.stepBack(), Map.of());
+        case Action.PauseOldPrimary pause -> {
+          if (lock.holdsFreshLease()) {
+            peerNode(pause.peer()).pauseWrites(FENCE_MILLIS);
+            term = term.withPausedOldPrimary(pause.peer().name());
+          }
+        }
+        case Action.Promote promote -> promote(o);
+        case Action.Annotate annotate -> lock.annotate(
+            LeaseState.promotionAnnotations(config.self(), term.promotedReplId(), term.promotionOffset(), term.epoch()));
+        case Action.Publish publish -> {
+          if (lock.holdsFreshLease()) {
+            endpoint.publish(config.self());
+            endpointTarget = config.self().address();
+            endpointCheckedAt = nowMillis();
+            log.info("I am {}; the write endpoint now points at me ({})", config.podName(), endpointTarget);
+          }
+        }
+        case Action.Repoint repoint -> {
+          if (lock.holdsFreshLease()) {
+            RedisNode peer = peerNode(repoint.peer());
+            peer.replicaOf(config.self().host(), config.self().port());
+            if (repoint.demote()) {
+              peer.killNormalClients();
+              peer.unpause();
+            }
+          }
+        }
+        case Action.Follow follow -> {
+          local.replicaOf(follow.leader().host(), follow.leader().port());
+          if (follow.demote()) {
+            local.killNormalClients();
+          }
+          if (fenced) {
+            local.unpause();
+            fenced = false;
+          }
+        }
+      }
+    } catch (ApiException | RuntimeException e) {
+      actionErrors.failure("Could not carry out " + action.getClass().getSimpleName(), e);
+    }
+  }
+
+  private void promote(Observation o) {
+    if (!lock.holdsFreshLease()) {
+      return;
+    }
+    if (!o.local().primary()) {
+      local.replicaOfNoOne();
+    }
+    if (config.minReplicasToWrite() > 0) {
+      local.configSet("min-replicas-to-write", Integer.toString(config.minReplicasToWrite()));
+      local.configSet("min-replicas-max-lag", Integer.toString(config.minReplicasMaxLag()));
+    }
+    RedisStatus after = local.status();
+    if (after.reachable() && after.primary()) {
+      term = term.promotedAs(after.replId(), after.offset());
+      log.info(
+          "I am {}; my Redis is promoted (replication id {}, offset {})",
+          config.podName(), after.replId(), after.offset());
+    }
+  }
+
+  private void fenceLocal() {
+    local.pauseWrites(FENCE_MILLIS);
+    fenced = true;
+  }
+
+  /**
+   * Gives the Lease up. Order is the invariant: first fence the local Redis (if it is a primary), then
+   * free the Lease; after the release someone else may promote at once.
+   */
+  private void release(boolean stepBack, Map<String, String> annotations) {
+    if (localPrimary) {
+      try {
+        fenceLocal();
+      } catch (RuntimeException e) {
+        log.debug("Could not fence my Redis before releasing (it is likely down)", e);
+      }
+    }
+    if (stepBack) {
+      steppedBackUntil = nowMillis() + config.policy().stepBackMillis();
+    }
+    term = null;
+    lock.release(annotations);
+    election.restart();
+  }
+
+  private void guardTick() {
+    try {
+      if (lock.termActive() && !lock.holdsFreshLease() && !fenced && localPrimary && !handingOver) {
+        guardConnection.pauseWrites(FENCE_MILLIS);
+        fenced = true;
+        log.warn(
+            "I am {} and could not renew the Lease for {} ms (renew deadline {} ms); paused writes on my Redis",
+            config.podName(), lock.millisSinceRenewal(), config.renewDeadline().toMillis());
+      }
+    } catch (RuntimeException e) {
+      actionErrors.failure("Fence guard could not pause writes", e);
+    }
+  }
+
+  private RedisNode peerNode(Member m) {
+    RedisNode node = peerNodes.get(m.name());
+    if (node == null || !node.address().equals(m.address())) {
+      if (node != null) {
+        node.close();
+      }
+      node = new RedisNode(m, redisClientConfig);
+      peerNodes.put(m.name(), node);
+    }
+    return node;
+  }
+
+  private void logDecision(Decision d) {
+    if (d.acts() || !d.sentence().equals(lastSentence)) {
+      log.info(d.sentence());
+      lastSentence = d.sentence();
+    }
+  }
+
+  // ---------------------------------------------------------------- graceful handover
+
+  /**
+   * Hands leadership to the most up-to-date replica with Redis {@code FAILOVER}, which pauses writes,
+   * waits until the target has every write and only then swaps roles, so no acknowledged write is lost.
+   * The Lease is marked for the target so no other candidate takes it, then freed. Returns once the
+   * write endpoint has moved or the handover timeout has passed. A replica just stops contending.
+   */
+  public CompletableFuture<String> handover() {
+    return CompletableFuture.supplyAsync(this::doHandover, control);
+  }
+
+  private String doHandover() {
+    handingOver = true;
+    try {
+      return handOver();
+    } finally {
+      // Stay out of the next election for a while, then behave as any replica again.
+      steppedBackUntil = nowMillis() + config.policy().stepBackMillis();
+      handingOver = false;
+    }
+  }
+
+  private String handOver() {
+    long deadline = nowMillis() + config.handoverTimeout().toMillis();
+    if (term == null || !lock.holdsFreshLease()) {
+      return "I am " + config.podName() + ", not the leader; nothing to hand over";
+    }
+    Optional<PeerStatus> target =
+        Optional.ofNullable(lastObservation).stream()
+            .flatMap(o -> o.reachablePeers().stream())
+            .filter(p -> p.redis().follows(config.self()) && p.redis().linkUp())
+            .max((a, b) -> Long.compare(a.redis().offset(), b.redis().offset()));
+    if (target.isEmpty()) {
+      release(false, Map.of());
+      return "I am " + config.podName() + ", leader, and no replica is in sync; fenced and released the Lease";
+    }
+    Member to = target.get().member();
+    long until = System.currentTimeMillis() + config.handoverTimeout().toMillis();
+    Map<String, String> handover =
+        Map.of(LeaseState.HANDOVER_TO, to.name(), LeaseState.HANDOVER_UNTIL, Long.toString(until));
+    lock.annotate(handover);
+    log.info("I am {}, leader; handing over to {} with Redis FAILOVER", config.podName(), to.name());
+    try {
+      local.failoverTo(to, config.handoverTimeout().toMillis());
+    } catch (RuntimeException e) {
+      log.warn("Redis FAILOVER to {} was refused: {}", to.name(), RateLimitedLog.describe(e));
+    }
+    RedisStatus status = local.status();
+    while (nowMillis() < deadline && status.reachable() && (status.primary() || status.failoverInProgress())) {
+      sleepQuietly(10);
+      status = local.status();
+    }
+    if (status.reachable() && status.primary()) {
+      release(false, Map.of());
+      return "I am " + config.podName() + ", and the FAILOVER to " + to.name()
+          + " did not complete; fenced and released the Lease for a normal failover";
+    }
+    try {
+      local.killNormalClients();
+    } catch (RuntimeException e) {
+      log.debug("Could not disconnect clients after handover", e);
+    }
+    term = null;
+    lock.release(handover);
+    election.restart();
+    while (nowMillis() < deadline) {
+      try {
+        String now = endpoint.currentTarget();
+        if (now != null && !now.equals(config.self().address())) {
+          return "I am " + config.podName() + " and handed over to " + to.name() + "; the write endpoint points at " + now;
+        }
+      } catch (ApiException e) {
+        log.debug("Could not read the write endpoint during handover", e);
+      }
+      sleepQuietly(20);
+    }
+    return "I am " + config.podName() + " and handed over to " + to.name()
+        + ", but the write endpoint did not move within the handover timeout";
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- views for HTTP
+
+  /** A snapshot for {@code /role} and {@code /readyz}. */
+  public RoleView role() {
+    Observation o = lastObservation;
+    RedisStatus l = o == null ? RedisStatus.UNREACHABLE : o.local();
+    LeaseState lease = lock.state();
+    boolean leading = lock.holdsFreshLease();
+    Term t = term;
+    String role = leading ? "leader" : l.reachable() ? (l.primary() ? "primary-without-lease" : "replica") : "unknown";
+    long lag = -1;
+    if (!leading && o != null && lease.leader() != null) {
+      lag = o.peer(lease.leader()).filter(PeerStatus::reachable)
+          .map(p -> Math.max(0, p.redis().offset() - l.offset())).orElse(-1L);
+    }
+    boolean ready;
+    if (leading) {
+      ready = t != null && t.promoted() && !fenced && config.self().address().equals(endpointTarget);
+    } else {
+      ready = l.reachable() && !l.primary() && l.linkUp() && lease.holderPublished()
+          && lag >= 0 && lag <= config.maxLagBytes();
+    }
+    return new RoleView(
+        config.podName(), role, lease.holder(), lease.leader(), l.offset(), lag, fenced, ready,
+        t == null ? -1 : t.epoch(), handingOver);
+  }
+
+  public record RoleView(
+      String name, String role, String holder, String leader, long offset, long lagBytes,
+      boolean fenced, boolean ready, long epoch, boolean handingOver) {}
+
+  public long uptimeMillis() {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+  }
+
+  private static long nowMillis() {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+  }
+
+  @Override
+  public void close() {
+    election.close();
+    guard.shutdownNow();
+    control.shutdownNow();
+    local.close();
+    guardConnection.close();
+  }
+}

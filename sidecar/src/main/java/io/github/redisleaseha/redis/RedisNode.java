@@ -1,0 +1,150 @@
+package io.github.redisleaseha.redis;
+
+import io.github.redisleaseha.core.Member;
+import io.github.redisleaseha.core.RedisStatus;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.args.ClientPauseMode;
+import redis.clients.jedis.args.ClientType;
+import redis.clients.jedis.params.ClientKillParams;
+import redis.clients.jedis.params.FailoverParams;
+
+/**
+ * A thin Jedis adapter for one Redis server: one lazily opened connection, dropped on any error so
+ * the next call reconnects. Methods throw Jedis exceptions; callers decide what a failure means.
+ */
+public final class RedisNode implements AutoCloseable {
+
+  private final HostAndPort address;
+  private final JedisClientConfig clientConfig;
+  private Jedis jedis;
+
+  public RedisNode(String host, int port, JedisClientConfig clientConfig) {
+    this.address = new HostAndPort(host, port);
+    this.clientConfig = clientConfig;
+  }
+
+  public RedisNode(Member member, JedisClientConfig clientConfig) {
+    this(member.host(), member.port(), clientConfig);
+  }
+
+  public String address() {
+    return address.toString();
+  }
+
+  /** One INFO round trip; never throws: an unreachable server is {@link RedisStatus#UNREACHABLE}. */
+  public synchronized RedisStatus status() {
+    try {
+      Object reply = connection().sendCommand(Protocol.Command.INFO, "server", "replication", "keyspace");
+      return parseInfo(new String((byte[]) reply, StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      drop();
+      return RedisStatus.UNREACHABLE;
+    }
+  }
+
+  public synchronized void replicaOf(String host, int port) {
+    run(j -> j.replicaof(host, port));
+  }
+
+  public synchronized void replicaOfNoOne() {
+    run(Jedis::replicaofNoOne);
+  }
+
+  /** Pauses writes (and only writes) for {@code millis}; reads and replication carry on. */
+  public synchronized void pauseWrites(long millis) {
+    run(j -> j.clientPause(millis, ClientPauseMode.WRITE));
+  }
+
+  public synchronized void unpause() {
+    run(Jedis::clientUnpause);
+  }
+
+  /** Disconnects normal clients so they reconnect through the write Service. */
+  public synchronized void killNormalClients() {
+    run(j -> j.clientKill(new ClientKillParams().type(ClientType.NORMAL)));
+  }
+
+  /** Starts Redis's own coordinated failover to {@code target}; progress shows in INFO. */
+  public synchronized void failoverTo(Member target, long timeoutMillis) {
+    run(j -> j.failover(FailoverParams.failoverParams().to(target.host(), target.port()).timeout(timeoutMillis)));
+  }
+
+  public synchronized void configSet(String parameter, String value) {
+    run(j -> j.configSet(parameter, value));
+  }
+
+  private interface Call {
+    Object apply(Jedis jedis);
+  }
+
+  private void run(Call call) {
+    try {
+      call.apply(connection());
+    } catch (RuntimeException e) {
+      drop();
+      throw e;
+    }
+  }
+
+  private Jedis connection() {
+    if (jedis == null) {
+      jedis = new Jedis(address, clientConfig);
+    }
+    return jedis;
+  }
+
+  private void drop() {
+    if (jedis != null) {
+      try {
+        jedis.close();
+      } catch (RuntimeException ignored) {
+        // the connection is already broken
+      }
+      jedis = null;
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    drop();
+  }
+
+  /** Parses the server, replication and keyspace sections of INFO. */
+  public static RedisStatus parseInfo(String info) {
+    Map<String, String> f = new HashMap<>();
+    long keys = 0;
+    for (String line : info.split("\r?\n")) {
+      int colon = line.indexOf(':');
+      if (colon <= 0 || line.startsWith("#")) {
+        continue;
+      }
+      String key = line.substring(0, colon);
+      String value = line.substring(colon + 1).trim();
+      if (key.startsWith("db") && value.startsWith("keys=")) {
+        int comma = value.indexOf(',');
+        keys += Long.parseLong(value.substring(5, comma < 0 ? value.length() : comma));
+      } else {
+        f.put(key, value);
+      }
+    }
+    boolean primary = "master".equals(f.get("role"));
+    return new RedisStatus(
+        true,
+        f.get("run_id"),
+        primary,
+        primary ? null : f.get("master_host"),
+        primary ? 0 : Integer.parseInt(f.getOrDefault("master_port", "0")),
+        "up".equals(f.get("master_link_status")),
+        f.get("master_replid"),
+        f.get("master_replid2"),
+        Long.parseLong(f.getOrDefault("master_repl_offset", "0")),
+        keys,
+        !"no-failover".equals(f.getOrDefault("master_failover_state", "no-failover")));
+  }
+}
