@@ -158,6 +158,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         http.close();
         log.info("Stopped");
         stopped.countDown();
+        // A stop that completed its handover is a clean exit, not death by SIGTERM (143).
+        Runtime.getRuntime().halt(0);
       }
     }));
     http.start();

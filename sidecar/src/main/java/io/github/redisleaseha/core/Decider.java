@@ -66,12 +66,6 @@ public final class Decider {
           "I am " + me + ", leader, but my Redis became a replica of " + local.masterHost() + ":"
               + local.masterPort() + "; releasing the Lease");
     }
-    if (term.promotedReplId() != null && !local.hasHistory(term.promotedReplId())) {
-      return new Decision(
-          new Action.Release(false),
-          "I am " + me + ", leader, and my Redis lost the replication history it was promoted with;"
-              + " releasing the Lease");
-    }
     if (o.fenced()) {
       return new Decision(
           new Action.Unfence(), "I am " + me + ", leader with a freshly renewed Lease; resuming writes");
@@ -83,9 +77,12 @@ public final class Decider {
               + (o.endpointTarget() == null ? "" : " (was " + o.endpointTarget() + ")"));
     }
     LeaseState lease = o.lease();
+    // Redis changes its replication id when the first replica attaches to a primary without a
+    // backlog, so the id is recorded again whenever it differs from the Lease's.
     if (!me.equals(lease.leader())
         || lease.epoch() != term.epoch()
-        || !o.self().isAt(lease.leaderHost(), lease.leaderPort())) {
+        || !o.self().isAt(lease.leaderHost(), lease.leaderPort())
+        || !java.util.Objects.equals(lease.replId(), local.replId())) {
       return new Decision(
           new Action.Annotate(),
           "I am " + me + ", leader of epoch " + term.epoch() + "; recording my promotion on the Lease");

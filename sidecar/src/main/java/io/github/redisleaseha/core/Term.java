@@ -7,7 +7,6 @@ package io.github.redisleaseha.core;
  * @param startedAtMillis monotonic time the Lease was acquired
  * @param runIdAtStart the local Redis run id when the term began; a change means Redis restarted
  * @param promoted {@code REPLICAOF NO ONE} (or an already primary Redis) has been confirmed this term
- * @param promotedReplId the replication id right after promotion
  * @param promotionOffset the replication offset right after promotion
  * @param pausedOldPrimary name of the previous leader whose Redis writes this term paused, or null
  */
@@ -16,19 +15,18 @@ public record Term(
     long startedAtMillis,
     String runIdAtStart,
     boolean promoted,
-    String promotedReplId,
     long promotionOffset,
     String pausedOldPrimary) {
 
   public static Term begin(long epoch, long nowMillis, String runId) {
-    return new Term(epoch, nowMillis, runId, false, null, -1, null);
+    return new Term(epoch, nowMillis, runId, false, -1, null);
   }
 
-  public Term promotedAs(String replId, long offset) {
-    return new Term(epoch, startedAtMillis, runIdAtStart, true, replId, offset, pausedOldPrimary);
+  public Term promotedAt(long offset) {
+    return new Term(epoch, startedAtMillis, runIdAtStart, true, offset, pausedOldPrimary);
   }
 
   public Term withPausedOldPrimary(String name) {
-    return new Term(epoch, startedAtMillis, runIdAtStart, promoted, promotedReplId, promotionOffset, name);
+    return new Term(epoch, startedAtMillis, runIdAtStart, promoted, promotionOffset, name);
   }
 }

@@ -61,6 +61,7 @@ public final class GatedLeaseLock implements Lock {
   private final RateLimitedLog refusals = new RateLimitedLog(log, 10_000);
 
   private volatile Supplier<Optional<String>> eligibility = Optional::empty;
+  private volatile Runnable onAcquired = () -> { };
   private volatile V1Lease last;
   private volatile LeaseState state = LeaseState.UNKNOWN;
   /** A term is active from the first successful write naming us holder until release or loss. */
@@ -123,6 +124,15 @@ public final class GatedLeaseLock implements Lock {
     releasing = false;
   }
 
+  /** An elector being stopped interrupts its own request; that is not an API failure. */
+  private void apiFailure(String message, ApiException e) {
+    if (e.getCause() instanceof java.io.InterruptedIOException) {
+      log.debug("{} (interrupted)", message);
+    } else {
+      apiErrors.failure(message, e);
+    }
+  }
+
   @Override
   public synchronized LeaderElectionRecord get() throws ApiException {
     V1Lease lease;
@@ -130,7 +140,7 @@ public final class GatedLeaseLock implements Lock {
       lease = api.readNamespacedLease(name, namespace).execute();
     } catch (ApiException e) {
       if (e.getCode() != 404) {
-        apiErrors.failure("Could not read Lease " + describe(), e);
+        apiFailure("Could not read Lease " + describe(), e);
       }
       throw e;
     }
@@ -159,7 +169,7 @@ public final class GatedLeaseLock implements Lock {
       return true;
     } catch (ApiException e) {
       if (e.getCode() != 409) {
-        apiErrors.failure("Could not create Lease " + describe(), e);
+        apiFailure("Could not create Lease " + describe(), e);
       }
       return false;
     }
@@ -181,7 +191,7 @@ public final class GatedLeaseLock implements Lock {
       return true;
     } catch (ApiException e) {
       if (e.getCode() != 409) {
-        apiErrors.failure("Could not update Lease " + describe(), e);
+        apiFailure("Could not update Lease " + describe(), e);
       }
       return false;
     }
@@ -214,8 +224,17 @@ public final class GatedLeaseLock implements Lock {
   private void wrote(LeaderElectionRecord record, long sentNanos) {
     if (identity.equals(record.getHolderIdentity())) {
       lastRenewSentNanos = sentNanos;
+      boolean acquired = !termActive;
       termActive = true;
+      if (acquired) {
+        onAcquired.run();
+      }
     }
+  }
+
+  /** Called (on the elector's thread) right after this node acquired the Lease. */
+  public void onAcquired(Runnable callback) {
+    this.onAcquired = callback;
   }
 
   /**
@@ -237,7 +256,7 @@ public final class GatedLeaseLock implements Lock {
       remember(api.replaceNamespacedLease(name, namespace, lease).execute());
       return true;
     } catch (ApiException e) {
-      apiErrors.failure("Could not annotate Lease " + describe(), e);
+      apiFailure("Could not annotate Lease " + describe(), e);
       refreshQuietly();
       return false;
     }
@@ -279,7 +298,7 @@ public final class GatedLeaseLock implements Lock {
         if (e.getCode() == 404) {
           return true;
         }
-        apiErrors.failure("Could not release Lease " + describe(), e);
+        apiFailure("Could not release Lease " + describe(), e);
       }
     }
     return false;

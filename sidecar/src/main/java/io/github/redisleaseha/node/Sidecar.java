@@ -85,6 +85,7 @@ public final class Sidecar implements AutoCloseable {
   private volatile boolean handingOver;
   private volatile long lastKickAt;
   private String lastSentence;
+  private java.util.concurrent.ScheduledFuture<?> nextTick;
 
   public Sidecar(SidecarConfig config, ApiClient apiClient) {
     this.config = config;
@@ -117,6 +118,7 @@ public final class Sidecar implements AutoCloseable {
     this.local = new RedisNode(config.redisHost(), config.redisPort(), redisClientConfig);
     this.guardConnection = new RedisNode(config.redisHost(), config.redisPort(), redisClientConfig);
     lock.setEligibility(this::eligibility);
+    lock.onAcquired(this::wake);
   }
 
   public void start() {
@@ -126,12 +128,21 @@ public final class Sidecar implements AutoCloseable {
         config.namespace(), config.leaseName());
     discovery.refresh();
     peersRefreshedAt = nowMillis();
-    tick();
+    control.execute(this::tick);
     election.start();
     guard.scheduleWithFixedDelay(this::guardTick, GUARD_MILLIS, GUARD_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   // ---------------------------------------------------------------- control loop
+
+  /** Runs a tick now instead of at the next interval (e.g. right after acquiring the Lease). */
+  private void wake() {
+    control.execute(() -> {
+      if (nextTick != null && nextTick.cancel(false)) {
+        tick();
+      }
+    });
+  }
 
   private void tick() {
     long delay = config.healthInterval().toMillis();
@@ -150,7 +161,7 @@ public final class Sidecar implements AutoCloseable {
       actionErrors.failure("Control loop step failed", e);
     } finally {
       if (!control.isShutdown()) {
-        control.schedule(this::tick, delay, TimeUnit.MILLISECONDS);
+        nextTick = control.schedule(this::tick, delay, TimeUnit.MILLISECONDS);
       }
     }
   }
@@ -258,7 +269,7 @@ public final class Sidecar implements AutoCloseable {
         }
         case Action.Promote promote -> promote(o);
         case Action.Annotate annotate -> lock.annotate(
-            LeaseState.promotionAnnotations(config.self(), term.promotedReplId(), term.promotionOffset(), term.epoch()));
+            LeaseState.promotionAnnotations(config.self(), o.local().replId(), term.promotionOffset(), term.epoch()));
         case Action.Publish publish -> {
           if (lock.holdsFreshLease()) {
             endpoint.publish(config.self());
@@ -306,7 +317,7 @@ public final class Sidecar implements AutoCloseable {
     }
     RedisStatus after = local.status();
     if (after.reachable() && after.primary()) {
-      term = term.promotedAs(after.replId(), after.offset());
+      term = term.promotedAt(after.offset());
       log.info(
           "I am {}; my Redis is promoted (replication id {}, offset {})",
           config.podName(), after.replId(), after.offset());
@@ -417,7 +428,9 @@ public final class Sidecar implements AutoCloseable {
     try {
       local.failoverTo(to, config.handoverTimeout().toMillis());
     } catch (RuntimeException e) {
-      log.warn("Redis FAILOVER to {} was refused: {}", to.name(), RateLimitedLog.describe(e));
+      release(false, Map.of());
+      return "I am " + config.podName() + ", and Redis refused the FAILOVER to " + to.name() + " ("
+          + RateLimitedLog.describe(e) + "); fenced and released the Lease for a normal failover";
     }
     RedisStatus status = local.status();
     while (nowMillis() < deadline && status.reachable() && (status.primary() || status.failoverInProgress())) {

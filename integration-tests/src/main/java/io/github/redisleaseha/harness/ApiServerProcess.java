@@ -1,0 +1,62 @@
+package io.github.redisleaseha.harness;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The embedded API server ({@link MockApiServerMain}) as a child process. */
+public final class ApiServerProcess implements AutoCloseable {
+
+  private final Proc proc;
+  private final int port;
+
+  private ApiServerProcess(Proc proc, int port) {
+    this.proc = proc;
+    this.port = port;
+  }
+
+  public static ApiServerProcess start(Path log) {
+    String[] line = new String[1];
+    Proc proc = Proc.startAndAwaitLine(
+        "api-server",
+        List.of(SidecarProcess.java(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath(),
+            MockApiServerMain.class.getName(), "127.0.0.1", "0"),
+        log, l -> l.startsWith("LISTENING "), line);
+    return new ApiServerProcess(proc, Integer.parseInt(line[0].substring("LISTENING ".length()).trim()));
+  }
+
+  /** The harness's own classpath: from the build's classpath file, or this JVM's. */
+  static String classpath() {
+    for (Path p : List.of(Path.of("target/classpath.txt"), Path.of("integration-tests/target/classpath.txt"))) {
+      if (Files.isRegularFile(p)) {
+        try {
+          Path classes = p.getParent().resolve("classes").toAbsolutePath();
+          return classes + java.io.File.pathSeparator + Files.readString(p, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    return System.getProperty("java.class.path");
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** SIGSTOP: the API server stops answering (connections hang), its state survives. */
+  public void freeze() {
+    proc.signal("STOP");
+  }
+
+  public void thaw() {
+    proc.signal("CONT");
+  }
+
+  @Override
+  public void close() {
+    proc.close();
+  }
+}

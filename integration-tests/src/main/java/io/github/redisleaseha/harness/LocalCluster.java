@@ -1,0 +1,312 @@
+package io.github.redisleaseha.harness;
+
+import io.github.redisleaseha.config.EndpointsMode;
+import io.github.redisleaseha.core.LeaseState;
+import io.github.redisleaseha.kube.WriteEndpoint;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CoordinationV1Api;
+import io.kubernetes.client.openapi.models.V1Lease;
+import io.kubernetes.client.util.ClientBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+
+/**
+ * A whole cluster on one machine: the embedded API server (its own process), N real
+ * {@code redis-server} processes, and N sidecar JVMs from the real jar. Each "pod" gets its own
+ * loopback address (127.0.0.11, .12, ...) and the same Redis port, as pods of a StatefulSet would.
+ * Used by the integration tests, {@code make demo} and the benchmark.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+  public static final String NAMESPACE = "default";
+  public static final String LEASE = "redis-leader";
+  public static final String WRITE_SERVICE = "redis-write";
+
+  /** One pod: its Redis and its sidecar. */
+  public static final class Node {
+    public final String name;
+    public final RedisProcess redis;
+    public final SidecarProcess sidecar;
+
+    Node(String name, RedisProcess redis, SidecarProcess sidecar) {
+      this.name = name;
+      this.redis = redis;
+      this.sidecar = sidecar;
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** Settings of a local cluster. */
+  public static final class Builder {
+    private int size = 3;
+    private EndpointsMode mode = EndpointsMode.SLICE;
+    private final List<String> extraArgs = new ArrayList<>();
+    private final Map<String, String> extraEnv = new HashMap<>();
+    private String password;
+    private Path dir;
+
+    public Builder size(int n) {
+      this.size = n;
+      return this;
+    }
+
+    public Builder endpointsMode(EndpointsMode m) {
+      this.mode = m;
+      return this;
+    }
+
+    public Builder args(String... args) {
+      extraArgs.addAll(List.of(args));
+      return this;
+    }
+
+    public Builder env(String key, String value) {
+      extraEnv.put(key, value);
+      return this;
+    }
+
+    public Builder password(String p) {
+      this.password = p;
+      return this;
+    }
+
+    public Builder dir(Path d) {
+      this.dir = d;
+      return this;
+    }
+
+    public LocalCluster start() {
+      return new LocalCluster(this).startAll();
+    }
+  }
+
+  private final Builder settings;
+  private final Path dir;
+  private final List<Node> nodes = new ArrayList<>();
+  private ApiServerProcess api;
+  private ApiClient client;
+  private WriteEndpoint endpoint;
+
+  private LocalCluster(Builder b) {
+    this.settings = b;
+    try {
+      this.dir = b.dir != null ? b.dir : Files.createTempDirectory("redis-lease-ha-");
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public static String hostOf(int index) {
+    return "127.0.0." + (11 + index);
+  }
+
+  private LocalCluster startAll() {
+    api = ApiServerProcess.start(dir.resolve("api-server.log"));
+    client = new ClientBuilder().setBasePath(api.url()).build();
+    client.setHttpClient(client.getHttpClient().newBuilder().readTimeout(2, TimeUnit.SECONDS).callTimeout(3, TimeUnit.SECONDS).build());
+    endpoint = new WriteEndpoint(client, NAMESPACE, WRITE_SERVICE, settings.mode);
+    String[] hosts = new String[settings.size];
+    for (int i = 0; i < settings.size; i++) {
+      hosts[i] = hostOf(i);
+    }
+    int port = FreePorts.findOnAll(hosts);
+    List<String> peers = new ArrayList<>();
+    for (int i = 0; i < settings.size; i++) {
+      peers.add(podName(i) + "=" + hosts[i] + ":" + port);
+    }
+    String peerList = String.join(",", peers);
+    Path secret = null;
+    if (settings.password != null) {
+      secret = dir.resolve("redis-password");
+      try {
+        Files.writeString(secret, settings.password);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    for (int i = 0; i < settings.size; i++) {
+      String name = podName(i);
+      RedisProcess redis = new RedisProcess(name, hosts[i], port, dir.resolve(name), settings.password);
+      redis.start();
+      int httpPort = FreePorts.find("127.0.0.1");
+      List<String> args = new ArrayList<>(List.of(
+          "--redis-host", hosts[i],
+          "--redis-port", Integer.toString(port),
+          "--http-port", Integer.toString(httpPort),
+          "--endpoints-mode", settings.mode.name().toLowerCase()));
+      args.addAll(settings.extraArgs);
+      Map<String, String> env = new HashMap<>(Map.of(
+          "POD_NAME", name,
+          "POD_NAMESPACE", NAMESPACE,
+          "ANNOUNCE_HOST", hosts[i],
+          "PEERS", peerList,
+          "KUBE_API_URL", api.url(),
+          "LEASE_NAME", LEASE,
+          "WRITE_SERVICE", WRITE_SERVICE));
+      if (secret != null) {
+        env.put("REDIS_PASSWORD_FILE", secret.toString());
+      }
+      env.putAll(settings.extraEnv);
+      nodes.add(new Node(name, redis, new SidecarProcess(name, args, env, dir.resolve(name).resolve("sidecar.log"), httpPort)));
+    }
+    for (Node n : nodes) {
+      n.sidecar.start();
+    }
+    return this;
+  }
+
+  public static String podName(int index) {
+    return "redis-" + index;
+  }
+
+  public List<Node> nodes() {
+    return nodes;
+  }
+
+  public Node node(String name) {
+    return nodes.stream().filter(n -> n.name.equals(name)).findFirst().orElseThrow();
+  }
+
+  public ApiServerProcess apiServer() {
+    return api;
+  }
+
+  public ApiClient client() {
+    return client;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public String password() {
+    return settings.password;
+  }
+
+  /** The Lease as the API server has it now, or null. */
+  public V1Lease lease() {
+    try {
+      return new CoordinationV1Api(client).readNamespacedLease(LEASE, NAMESPACE).execute();
+    } catch (ApiException e) {
+      return null;
+    }
+  }
+
+  public LeaseState leaseState() {
+    V1Lease l = lease();
+    if (l == null) {
+      return LeaseState.UNKNOWN;
+    }
+    return LeaseState.parse(
+        l.getSpec() == null ? null : l.getSpec().getHolderIdentity(),
+        l.getSpec() == null ? null : l.getSpec().getLeaseTransitions(),
+        l.getMetadata().getAnnotations());
+  }
+
+  /** Where the write endpoint points ({@code host:port}), or null. */
+  public String endpointTarget() {
+    try {
+      return endpoint.currentTarget();
+    } catch (ApiException e) {
+      return null;
+    }
+  }
+
+  /** The node whose Redis address the write endpoint names. */
+  public Optional<Node> endpointNode() {
+    String t = endpointTarget();
+    return nodes.stream().filter(n -> n.redis.address().equals(t)).findFirst();
+  }
+
+  /**
+   * Waits until exactly one node is a ready leader: it holds the Lease, the endpoint points at it,
+   * its Redis is the only primary.
+   */
+  public Node awaitLeader(Duration timeout) {
+    Node[] found = new Node[1];
+    Awaitility.await("a single ready leader").atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
+      String holder = leaseState().holder();
+      Optional<Node> ep = endpointNode();
+      if (holder == null || ep.isEmpty() || !ep.get().name.equals(holder)) {
+        return false;
+      }
+      List<Node> primaries = writablePrimaries();
+      if (primaries.size() != 1 || !primaries.get(0).name.equals(holder)) {
+        return false;
+      }
+      found[0] = ep.get();
+      return ep.get().sidecar.ready();
+    });
+    return found[0];
+  }
+
+  /** Nodes whose Redis answers as a primary, excluding paused (fenced) ones is not possible from INFO. */
+  public List<Node> writablePrimaries() {
+    List<Node> result = new ArrayList<>();
+    for (Node n : nodes) {
+      if (!n.redis.alive()) {
+        continue;
+      }
+      try (var j = n.redis.jedis()) {
+        if (j.info("replication").contains("role:master")) {
+          result.add(n);
+        }
+      } catch (RuntimeException e) {
+        // unreachable: not a primary anyone can write to
+      }
+    }
+    return result;
+  }
+
+  public String roles() {
+    return nodes.stream().map(n -> n.name + "=" + role(n)).collect(Collectors.joining(", "));
+  }
+
+  private static String role(Node n) {
+    if (!n.redis.alive()) {
+      return "down";
+    }
+    try (var j = n.redis.jedis()) {
+      return j.info("replication").contains("role:master") ? "primary" : "replica";
+    } catch (RuntimeException e) {
+      return "unreachable";
+    }
+  }
+
+  /** A writer that follows the write endpoint as kube-proxy would. */
+  public Writer writer() {
+    return new Writer(this::endpointTarget, settings.password, 5);
+  }
+
+  @Override
+  public void close() {
+    for (Node n : nodes) {
+      n.sidecar.close();
+    }
+    for (Node n : nodes) {
+      n.redis.close();
+    }
+    if (api != null) {
+      api.close();
+    }
+  }
+}

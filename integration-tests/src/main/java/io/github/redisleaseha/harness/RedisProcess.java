@@ -1,0 +1,97 @@
+package io.github.redisleaseha.harness;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import redis.clients.jedis.Jedis;
+
+/**
+ * One real {@code redis-server} of a "pod". It always starts as a replica of its own address, which
+ * keeps it read-only (no writes accepted) until its sidecar decides its role; that is the same start
+ * the Helm chart uses. No persistence: a restart comes back empty, the hard case for safety.
+ */
+public final class RedisProcess implements AutoCloseable {
+
+  private final String name;
+  private final String host;
+  private final int port;
+  private final Path dir;
+  private final String password;
+  private Proc proc;
+
+  public RedisProcess(String name, String host, int port, Path dir, String password) {
+    this.name = name;
+    this.host = host;
+    this.port = port;
+    this.dir = dir;
+    this.password = password;
+  }
+
+  public void start() {
+    List<String> cmd = new ArrayList<>(List.of(
+        "redis-server",
+        "--bind", host,
+        "--port", Integer.toString(port),
+        "--dir", dir.toString(),
+        "--save", "",
+        "--appendonly", "no",
+        "--repl-diskless-sync", "yes",
+        "--repl-diskless-sync-delay", "0",
+        // Replicas connect from 127.0.0.1 unless told their pod address; FAILOVER TO needs it.
+        "--replica-announce-ip", host,
+        "--replicaof", host, Integer.toString(port)));
+    if (password != null) {
+      cmd.addAll(List.of("--requirepass", password, "--masterauth", password));
+    }
+    dir.toFile().mkdirs();
+    proc = Proc.start("redis-" + name, cmd, dir.resolve("redis.log"), Map.of());
+    Awaitility.await("redis " + name + " answers").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+        .ignoreExceptions().until(() -> {
+          try (Jedis j = jedis()) {
+            return "PONG".equals(j.ping());
+          }
+        });
+  }
+
+  public Jedis jedis() {
+    Jedis j = new Jedis(host, port, 1000);
+    if (password != null) {
+      j.auth(password);
+    }
+    return j;
+  }
+
+  public void kill() {
+    proc.kill();
+  }
+
+  public void signal(String signal) {
+    proc.signal(signal);
+  }
+
+  public boolean alive() {
+    return proc != null && proc.alive();
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String address() {
+    return host + ":" + port;
+  }
+
+  @Override
+  public void close() {
+    if (proc != null) {
+      proc.close();
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package io.github.redisleaseha.harness;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** One sidecar JVM, started from the real jar with the JVM settings the image uses. */
+public final class SidecarProcess implements AutoCloseable {
+
+  /** JVM flags for a small steady-state footprint; the Dockerfile uses the same. */
+  public static final List<String> JVM_FLAGS = List.of(
+      "-Xss512k", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+      "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=16m", "-XX:+UseCompactObjectHeaders",
+      "-XX:-UsePerfData");
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+  private final String name;
+  private final List<String> args;
+  private final Map<String, String> env;
+  private final Path log;
+  private final int httpPort;
+  private Proc proc;
+
+  public SidecarProcess(String name, List<String> args, Map<String, String> env, Path log, int httpPort) {
+    this.name = name;
+    this.args = args;
+    this.env = env;
+    this.log = log;
+    this.httpPort = httpPort;
+  }
+
+  public static Path jar() {
+    String configured = System.getProperty("sidecar.jar");
+    Path path = configured != null ? Path.of(configured) : Path.of("sidecar/target/redis-lease-ha-all.jar");
+    if (!path.toFile().isFile()) {
+      path = Path.of("../sidecar/target/redis-lease-ha-all.jar");
+    }
+    if (!path.toFile().isFile()) {
+      throw new IllegalStateException("sidecar jar not found; build it with 'make build' (looked for " + path + ")");
+    }
+    return path.toAbsolutePath();
+  }
+
+  public static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  public void start() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java());
+    cmd.addAll(JVM_FLAGS);
+    cmd.add("-jar");
+    cmd.add(jar().toString());
+    cmd.add("run");
+    cmd.addAll(args);
+    proc = Proc.start("sidecar-" + name, cmd, log, env);
+  }
+
+  public String get(String path) {
+    try {
+      HttpResponse<String> r = HTTP.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(2)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() + " " + r.body();
+    } catch (Exception e) {
+      return "000 " + e.getClass().getSimpleName();
+    }
+  }
+
+  public String post(String path, Duration timeout) {
+    try {
+      HttpResponse<String> r = HTTP.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(timeout)
+              .POST(HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() + " " + r.body();
+    } catch (Exception e) {
+      return "000 " + e.getClass().getSimpleName();
+    }
+  }
+
+  public boolean ready() {
+    return get("/readyz").startsWith("200");
+  }
+
+  public long pid() {
+    return proc.pid();
+  }
+
+  public boolean alive() {
+    return proc != null && proc.alive();
+  }
+
+  public void kill() {
+    proc.kill();
+  }
+
+  public void signal(String signal) {
+    proc.signal(signal);
+  }
+
+  /** SIGTERM (graceful stop) and wait for exit; returns the exit code. */
+  public int terminate(long millis) {
+    return proc.terminate(millis);
+  }
+
+  public String output() {
+    return proc == null ? "" : proc.output();
+  }
+
+  public Path log() {
+    return log;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  @Override
+  public void close() {
+    if (proc != null) {
+      proc.close();
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package io.github.redisleaseha.harness;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import redis.clients.jedis.Jedis;
+
+/**
+ * A client that knows nothing but the write address: it resolves the write Service's endpoints the
+ * way kube-proxy would (polling the EndpointSlice or Endpoints every {@value #RESOLVE_MILLIS} ms), and
+ * every {@code periodMillis} appends a strictly increasing value to one list. Every acknowledgement is
+ * recorded with its time and the node that answered, so lost writes and unavailability are exact.
+ */
+public final class Writer implements AutoCloseable {
+
+  static final long RESOLVE_MILLIS = 50;
+  public static final String KEY = "writer:log";
+
+  /** One acknowledged write. */
+  public record Ack(long value, String node, long nanos) {}
+
+  private final Supplier<String> resolver;
+  private final String password;
+  private final long periodMillis;
+  private final List<Ack> acks = new ArrayList<>();
+  private final AtomicLong errors = new AtomicLong();
+  private volatile String target;
+  private volatile boolean running;
+  private Thread resolverThread;
+  private Thread writerThread;
+
+  public Writer(Supplier<String> resolver, String password, long periodMillis) {
+    this.resolver = resolver;
+    this.password = password;
+    this.periodMillis = periodMillis;
+  }
+
+  public void start() {
+    running = true;
+    resolverThread = Thread.ofPlatform().name("writer-resolve").daemon(true).start(() -> {
+      while (running) {
+        try {
+          String t = resolver.get();
+          if (t != null) {
+            target = t;
+          }
+        } catch (RuntimeException e) {
+          // keep the last known target, as kube-proxy keeps its rules when the API is away
+        }
+        pause(RESOLVE_MILLIS);
+      }
+    });
+    writerThread = Thread.ofPlatform().name("writer").daemon(true).start(this::loop);
+  }
+
+  private void loop() {
+    long value = 0;
+    Jedis jedis = null;
+    String connected = null;
+    while (running) {
+      long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(periodMillis);
+      String t = target;
+      value++;
+      try {
+        if (t != null && !t.equals(connected)) {
+          close(jedis);
+          int colon = t.lastIndexOf(':');
+          jedis = new Jedis(t.substring(0, colon), Integer.parseInt(t.substring(colon + 1)), 300, 300);
+          if (password != null) {
+            jedis.auth(password);
+          }
+          connected = t;
+        }
+        if (jedis != null) {
+          jedis.rpush(KEY, Long.toString(value));
+          synchronized (acks) {
+            acks.add(new Ack(value, connected, System.nanoTime()));
+          }
+        }
+      } catch (RuntimeException e) {
+        errors.incrementAndGet();
+        close(jedis);
+        jedis = null;
+        connected = null;
+      }
+      long sleep = next - System.nanoTime();
+      if (sleep > 0) {
+        pause(TimeUnit.NANOSECONDS.toMillis(sleep));
+      }
+    }
+    close(jedis);
+  }
+
+  private static void close(Jedis j) {
+    if (j != null) {
+      try {
+        j.close();
+      } catch (RuntimeException ignored) {
+        // broken already
+      }
+    }
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(Math.max(1, millis));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public List<Ack> acks() {
+    synchronized (acks) {
+      return List.copyOf(acks);
+    }
+  }
+
+  public long errors() {
+    return errors.get();
+  }
+
+  public int ackCount() {
+    synchronized (acks) {
+      return acks.size();
+    }
+  }
+
+  /** The last acknowledgement at or before {@code nanos}, or null. */
+  public Ack lastAckBefore(long nanos) {
+    Ack found = null;
+    for (Ack a : acks()) {
+      if (a.nanos() <= nanos) {
+        found = a;
+      }
+    }
+    return found;
+  }
+
+  /** The first acknowledgement after {@code nanos} by a node other than {@code excludedNode}, or null. */
+  public Ack firstAckAfter(long nanos, String excludedNode) {
+    for (Ack a : acks()) {
+      if (a.nanos() > nanos && !a.node().equals(excludedNode)) {
+        return a;
+      }
+    }
+    return null;
+  }
+
+  /** Acknowledged values missing from {@code stored} (the final primary's list). */
+  public List<Long> lost(List<String> stored) {
+    Set<Long> present = new HashSet<>();
+    for (String s : stored) {
+      present.add(Long.parseLong(s));
+    }
+    List<Long> lost = new ArrayList<>();
+    for (Ack a : acks()) {
+      if (!present.contains(a.value())) {
+        lost.add(a.value());
+      }
+    }
+    return lost;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    try {
+      if (writerThread != null) {
+        writerThread.join(2000);
+      }
+      if (resolverThread != null) {
+        resolverThread.join(2000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
