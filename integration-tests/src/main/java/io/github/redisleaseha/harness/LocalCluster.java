@@ -59,6 +59,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, String> extraEnv = new HashMap<>();
     private String password;
     private Path dir;
+    private java.util.function.Consumer<ApiClient> beforeSidecars = c -> { };
 
     public Builder size(int n) {
       this.size = n;
@@ -87,6 +88,12 @@ public final class LocalCluster implements AutoCloseable {
 
     public Builder dir(Path d) {
       this.dir = d;
+      return this;
+    }
+
+    /** Runs against the API server before any sidecar starts (e.g. to plant a hostile Lease). */
+    public Builder beforeSidecars(java.util.function.Consumer<ApiClient> action) {
+      this.beforeSidecars = action;
       return this;
     }
 
@@ -168,6 +175,7 @@ public final class LocalCluster implements AutoCloseable {
       env.putAll(settings.extraEnv);
       nodes.add(new Node(name, redis, new SidecarProcess(name, args, env, dir.resolve(name).resolve("sidecar.log"), httpPort)));
     }
+    settings.beforeSidecars.accept(client);
     for (Node n : nodes) {
       n.sidecar.start();
     }
@@ -242,11 +250,17 @@ public final class LocalCluster implements AutoCloseable {
    * its Redis is the only primary.
    */
   public Node awaitLeader(Duration timeout) {
+    return awaitLeaderOtherThan(null, timeout);
+  }
+
+  /** As {@link #awaitLeader}, for a leader other than {@code old}. */
+  public Node awaitLeaderOtherThan(Node old, Duration timeout) {
     Node[] found = new Node[1];
-    Awaitility.await("a single ready leader").atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
+    Awaitility.await("a single ready leader" + (old == null ? "" : " other than " + old.name))
+        .atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> {
       String holder = leaseState().holder();
       Optional<Node> ep = endpointNode();
-      if (holder == null || ep.isEmpty() || !ep.get().name.equals(holder)) {
+      if (holder == null || ep.isEmpty() || !ep.get().name.equals(holder) || ep.get() == old) {
         return false;
       }
       List<Node> primaries = writablePrimaries();
@@ -257,6 +271,22 @@ public final class LocalCluster implements AutoCloseable {
       return ep.get().sidecar.ready();
     });
     return found[0];
+  }
+
+  /**
+   * Waits until {@code leader}'s Redis streams to every other live node: each replica is
+   * {@code state=online} (after a diskless full sync Redis 7 starts streaming only at the replica's
+   * first ACK, up to a second later; writes acknowledged before that exist only on the leader).
+   */
+  public void awaitReplicasOnline(Node leader, Duration timeout) {
+    long expected = nodes.stream().filter(n -> n != leader && n.redis.alive()).count();
+    Awaitility.await("replicas of " + leader.name + " online").atMost(timeout).pollInterval(Duration.ofMillis(50))
+        .ignoreExceptions().until(() -> {
+          try (var j = leader.redis.jedis()) {
+            String info = j.info("replication");
+            return info.lines().filter(l -> l.startsWith("slave") && l.contains("state=online")).count() == expected;
+          }
+        });
   }
 
   /** Nodes whose Redis answers as a primary, excluding paused (fenced) ones is not possible from INFO. */

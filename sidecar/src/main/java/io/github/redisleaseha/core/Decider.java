@@ -169,6 +169,12 @@ public final class Decider {
       leader = null;
     }
     if (local.primary()) {
+      if (me.equals(lease.holder()) && !o.fenced()) {
+        return new Decision(
+            new Action.Fence(),
+            "I am " + me + " and could not renew the Lease within the renew deadline; pausing writes on my"
+                + " Redis before anyone else can take the Lease");
+      }
       if (o.self().name().equals(lease.handoverTo()) && lease.handoverActive(o.wallMillis())) {
         return Decision.none(
             "I am " + me + ", a primary by handover, waiting to take the Lease");

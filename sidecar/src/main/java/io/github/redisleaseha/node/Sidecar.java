@@ -85,6 +85,7 @@ public final class Sidecar implements AutoCloseable {
   private volatile boolean handingOver;
   private volatile long lastKickAt;
   private String lastSentence;
+  private String lastIneligibility;
   private java.util.concurrent.ScheduledFuture<?> nextTick;
 
   public Sidecar(SidecarConfig config, ApiClient apiClient) {
@@ -150,6 +151,7 @@ public final class Sidecar implements AutoCloseable {
       if (!handingOver) {
         Observation o = observe();
         lastObservation = o;
+        logEligibility(o);
         Decision d = decider.decide(o);
         logDecision(d);
         if (d.acts()) {
@@ -373,6 +375,19 @@ public final class Sidecar implements AutoCloseable {
       peerNodes.put(m.name(), node);
     }
     return node;
+  }
+
+  /** An ineligible node says why in one sentence, once per change of reason. */
+  private void logEligibility(Observation o) {
+    String reason = o.leading() ? null : Eligibility.limitation(o, config.policy()).orElse(null);
+    if (!java.util.Objects.equals(reason, lastIneligibility)) {
+      if (reason != null) {
+        log.info("I am {} and not a candidate for leader: {}", config.podName(), reason);
+      } else if (lastIneligibility != null) {
+        log.info("I am {} and a candidate for leader again", config.podName());
+      }
+      lastIneligibility = reason;
+    }
   }
 
   private void logDecision(Decision d) {

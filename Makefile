@@ -1,0 +1,52 @@
+# redis-lease-ha: build, test and demo. Needs a JDK >= 21, Maven, and redis-server (installed from
+# Debian's packages when missing and running as root).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+JDK_CANDIDATES := $(JAVA_HOME) /usr/lib/jvm/temurin-25-jdk-amd64 $(wildcard /usr/lib/jvm/*)
+JAVA_HOME := $(firstword $(foreach d,$(JDK_CANDIDATES),$(shell v=$$($(d)/bin/java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'); [ -n "$$v" ] && [ "$$v" -ge 21 ] 2>/dev/null && echo $(d))))
+export JAVA_HOME
+MVN := mvn -B -ntp
+HARNESS_CP = integration-tests/target/classes:$$(cat integration-tests/target/classpath.txt)
+
+.PHONY: help build test unit demo deps check-jdk clean
+
+help:
+	@echo "make demo   - local 3-node cluster: shows a leader, a Redis crash failover and a graceful handover"
+	@echo "make test   - unit, chart and integration tests (real redis-server, sidecar JVMs, embedded API server)"
+	@echo "make build  - build the sidecar jar (sidecar/target/redis-lease-ha-all.jar)"
+	@echo "make unit   - unit tests only"
+
+check-jdk:
+	@if [ -z "$(JAVA_HOME)" ]; then \
+	  echo "error: a JDK >= 21 is needed (e.g. Temurin 25 at /usr/lib/jvm/temurin-25-jdk-amd64); set JAVA_HOME" >&2; exit 1; fi
+	@command -v mvn >/dev/null || { echo "error: Maven (mvn) is needed: apt-get install -y maven" >&2; exit 1; }
+	@echo "Using JDK at $(JAVA_HOME)"
+
+deps: check-jdk
+	@if ! command -v redis-server >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing redis-server from Debian's packages"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; \
+	  else \
+	    echo "error: redis-server is needed: sudo apt-get install -y redis-server" >&2; exit 1; \
+	  fi; \
+	fi
+	@# Debian's package may start a server on 6379; our tests use their own ports, so stop it if it runs.
+	@-pkill -f 'redis-server 127.0.0.1:6379' 2>/dev/null; true
+	@redis-server --version
+
+build: check-jdk
+	$(MVN) -q install -DskipTests
+
+unit: check-jdk
+	$(MVN) -pl sidecar test
+
+test: deps
+	$(MVN) install
+
+demo: deps build
+	$(JAVA_HOME)/bin/java -cp "$(HARNESS_CP)" io.github.redisleaseha.harness.Demo target/demo
+
+clean:
+	$(MVN) -q clean

@@ -1,0 +1,80 @@
+package io.github.redisleaseha.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.redisleaseha.harness.SidecarProcess;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Bad configuration: the real jar exits with code 2, names the flag, and contacts neither Redis nor
+ * the API server (both addresses point at a listener that counts connections).
+ */
+class BadFlagsIT {
+
+  static ServerSocket listener;
+  static final AtomicInteger connections = new AtomicInteger();
+
+  @BeforeAll
+  static void listen() throws IOException {
+    listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread.ofPlatform().daemon(true).start(() -> {
+      while (!listener.isClosed()) {
+        try (var s = listener.accept()) {
+          connections.incrementAndGet();
+        } catch (IOException e) {
+          return;
+        }
+      }
+    });
+  }
+
+  @AfterAll
+  static void close() throws IOException {
+    listener.close();
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "--pod-name=                                  | --pod-name",
+      "--namespace=                                 | --namespace",
+      "--renew-deadline=5s                          | --renew-deadline",
+      "--retry-period=3s                            | --retry-period",
+      "--lease-duration=2500ms                      | --lease-duration",
+      "--redis-port=70000                           | --redis-port",
+      "--http-port=0                                | --http-port",
+      "--announce-host=bad_host!                    | --announce-host",
+      "--redis-password-file=/nonexistent/password  | --redis-password-file",
+      "--health-failures=abc                        | --health-failures",
+      "--peers=redis-0                              | --peers",
+      "--endpoints-mode=both                        | --endpoints-mode",
+      "--kube-api-url=ftp://x                       | --kube-api-url",
+  })
+  void rejectedWithExitCode2AndTheFlagNamed(String badFlag, String named) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(SidecarProcess.java(), "-jar", SidecarProcess.jar().toString(), "run",
+        "--pod-name=redis-0", "--namespace=default", "--announce-host=127.0.0.1",
+        "--redis-port=" + listener.getLocalPort(), "--peers=redis-1=127.0.0.1:" + listener.getLocalPort(),
+        "--kube-api-url=http://127.0.0.1:" + listener.getLocalPort()));
+    cmd.add(badFlag.trim());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> List.of("POD_NAME", "POD_NAMESPACE", "REDIS_PASSWORD").contains(k));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(p.exitValue()).as(out).isEqualTo(2);
+    assertThat(out).contains(named.trim());
+    assertThat(connections.get()).as("connections to Redis or the API server").isZero();
+  }
+}

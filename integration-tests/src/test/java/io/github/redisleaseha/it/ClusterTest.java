@@ -1,0 +1,56 @@
+package io.github.redisleaseha.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.redisleaseha.harness.LocalCluster;
+import io.github.redisleaseha.harness.Writer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.TestInfo;
+import redis.clients.jedis.Jedis;
+
+/** Shared helpers of the real-process tests: a cluster per test, logs kept under target/it. */
+abstract class ClusterTest {
+
+  LocalCluster cluster;
+
+  LocalCluster.Builder cluster(TestInfo info) {
+    String name = info.getTestClass().map(Class::getSimpleName).orElse("it") + "-"
+        + info.getTestMethod().map(m -> m.getName()).orElse("test");
+    return LocalCluster.builder().dir(Path.of("target", "it", name + "-" + System.currentTimeMillis()).toAbsolutePath());
+  }
+
+  @AfterEach
+  void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static void awaitAcks(Writer writer, int count) {
+    Awaitility.await("writer acknowledgements").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+        .until(() -> writer.ackCount() >= count);
+  }
+
+  /** Stops the writer and returns the acknowledged values missing on {@code primary}. */
+  static List<Long> lostWrites(Writer writer, LocalCluster.Node primary) {
+    writer.close();
+    try (Jedis j = primary.redis.jedis()) {
+      return writer.lost(j.lrange(Writer.KEY, 0, -1));
+    }
+  }
+
+  static void awaitReplicaOf(LocalCluster.Node replica, LocalCluster.Node leader) {
+    Awaitility.await(replica.name + " replicates from " + leader.name).atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> {
+          try (Jedis j = replica.redis.jedis()) {
+            String info = j.info("replication");
+            return info.contains("role:slave") && info.contains("master_host:" + leader.redis.host())
+                && info.contains("master_link_status:up");
+          }
+        });
+  }
+}

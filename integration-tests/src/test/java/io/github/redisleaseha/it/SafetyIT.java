@@ -1,0 +1,143 @@
+package io.github.redisleaseha.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.redisleaseha.core.LeaseState;
+import io.github.redisleaseha.harness.LocalCluster;
+import io.github.redisleaseha.harness.Writer;
+import io.kubernetes.client.openapi.apis.CoordinationV1Api;
+import io.kubernetes.client.openapi.models.V1Lease;
+import io.kubernetes.client.openapi.models.V1LeaseSpec;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import redis.clients.jedis.Jedis;
+
+/** The safety invariants, each tried on real processes. */
+class SafetyIT extends ClusterTest {
+
+  /** Invariant: never an empty primary while a peer holds the data. */
+  @Test
+  void replicaRestartedEmptyNeverBecomesLeaderWhileAnInSyncPeerExists(TestInfo info) {
+    cluster = cluster(info).start();
+    LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
+    cluster.awaitReplicasOnline(leader, Duration.ofSeconds(20));
+    LocalCluster.Node[] replicas = cluster.nodes().stream().filter(n -> n != leader).toArray(LocalCluster.Node[]::new);
+    LocalCluster.Node empty = replicas[0];
+    LocalCluster.Node inSync = replicas[1];
+    Writer writer = cluster.writer();
+    writer.start();
+    awaitAcks(writer, 200);
+
+    // The replica loses its data, and the leader dies before it can resynchronise.
+    empty.redis.kill();
+    leader.redis.kill();
+    empty.redis.start();
+
+    LocalCluster.Node next = cluster.awaitLeaderOtherThan(leader, Duration.ofSeconds(30));
+    assertThat(next.name).isEqualTo(inSync.name);
+    assertThat(empty.sidecar.output())
+        .contains("not a candidate for leader: my dataset is empty while " + inSync.name + " holds data")
+        .doesNotContain("acquired the Lease");
+    awaitAcks(writer, writer.ackCount() + 100);
+    assertThat(lostWrites(writer, next)).as("acknowledged writes lost").isEmpty();
+    awaitReplicaOf(empty, next);
+  }
+
+  /**
+   * Invariant: a leader that cannot renew fences its Redis before anyone else can take the Lease, and
+   * lifts the fence only after a successful renewal.
+   */
+  @Test
+  void leaderCutOffFromTheApiServerStopsAcceptingWritesAndRecovers(TestInfo info) {
+    cluster = cluster(info).start();
+    LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
+    try (Jedis j = leader.redis.jedis()) {
+      assertThat(j.set("probe", "before")).isEqualTo("OK");
+    }
+
+    cluster.apiServer().freeze();
+    try {
+      Awaitility.await("writes on the leader are paused").atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(100)).until(() -> !writable(leader));
+      assertThat(leader.sidecar.output()).contains("could not renew the Lease");
+      assertThat(cluster.writablePrimaries()).extracting(n -> n.name).containsExactly(leader.name);
+    } finally {
+      cluster.apiServer().thaw();
+    }
+
+    LocalCluster.Node after = cluster.awaitLeader(Duration.ofSeconds(30));
+    Awaitility.await("writes resume on the leader").atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(100)).until(() -> writable(after));
+  }
+
+  /** Lease hygiene: null fields, an unknown holder and garbage annotations crash nothing. */
+  @Test
+  void hostileLeaseContentsAreSurvived(TestInfo info) {
+    Map<String, String> garbage = new HashMap<>();
+    garbage.put(LeaseState.LEADER, "x".repeat(5000));
+    garbage.put(LeaseState.LEADER_ADDRESS, ":::not-an-address:::");
+    garbage.put(LeaseState.PROMOTION_OFFSET, "abc");
+    garbage.put(LeaseState.EPOCH, "99999999999999999999999");
+    garbage.put(LeaseState.HANDOVER_TO, "redis-9");
+    garbage.put(LeaseState.HANDOVER_UNTIL, "soon");
+    cluster = cluster(info).beforeSidecars(client -> {
+      try {
+        new CoordinationV1Api(client).createNamespacedLease(LocalCluster.NAMESPACE,
+            new V1Lease().apiVersion("coordination.k8s.io/v1").kind("Lease")
+                .metadata(new V1ObjectMeta().name(LocalCluster.LEASE).namespace(LocalCluster.NAMESPACE).annotations(garbage))
+                .spec(new V1LeaseSpec().holderIdentity("ghost-pod").renewTime(OffsetDateTime.now())))
+            .execute();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }).start();
+
+    LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(40));
+    assertThat(cluster.leaseState().leader()).isEqualTo(leader.name);
+
+    // Garbage written over a live Lease's annotations is repaired by the leader.
+    V1Lease live = cluster.lease();
+    live.getMetadata().setAnnotations(garbage);
+    try {
+      new CoordinationV1Api(cluster.client()).replaceNamespacedLease(LocalCluster.LEASE, LocalCluster.NAMESPACE, live).execute();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    Awaitility.await("the leader re-records its promotion").atMost(Duration.ofSeconds(15))
+        .until(() -> leader.name.equals(cluster.leaseState().leader()));
+    for (LocalCluster.Node n : cluster.nodes()) {
+      assertThat(n.sidecar.output()).doesNotContain("NullPointerException").doesNotContain("\tat ");
+      assertThat(n.sidecar.output().lines().count()).as("log lines of " + n.name).isLessThan(2000);
+    }
+  }
+
+  /** Secrets come from a file and never show in logs or process arguments. */
+  @Test
+  void passwordNeverAppearsInLogsOrArguments(TestInfo info) throws Exception {
+    String password = "pw-" + Long.toHexString(System.nanoTime()) + "-secret";
+    cluster = cluster(info).password(password).start();
+    LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
+    leader.redis.kill();
+    cluster.awaitLeaderOtherThan(leader, Duration.ofSeconds(30));
+
+    for (LocalCluster.Node n : cluster.nodes()) {
+      assertThat(n.sidecar.output()).doesNotContain(password);
+      String cmdline = ProcessHandle.of(n.sidecar.pid()).flatMap(p -> p.info().commandLine()).orElse("");
+      assertThat(cmdline).isNotEmpty().doesNotContain(password);
+    }
+  }
+
+  private static boolean writable(LocalCluster.Node node) {
+    try (Jedis j = new Jedis(node.redis.host(), node.redis.port(), 300)) {
+      return "OK".equals(j.set("probe", Long.toString(System.nanoTime())));
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.github.redisleaseha.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.redisleaseha.config.ConfigValidator.InvalidConfigException;
+import io.github.redisleaseha.core.Member;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigValidatorTest {
+
+  static ConfigValidator.Raw raw(String leaseDuration, String renewDeadline, String retryPeriod, Path passwordFile) {
+    return new ConfigValidator.Raw(
+        "redis-0", "default", "redis-leader", "10.0.0.1", null, "127.0.0.1", 6379,
+        "redis-0=10.0.0.1:6379,redis-1=10.0.0.2:6379", null, "redis-write", EndpointsMode.SLICE,
+        Durations.parse(leaseDuration), Durations.parse(renewDeadline), Durations.parse(retryPeriod),
+        Duration.ofMillis(100), 3, Duration.ofSeconds(5), 1024, Duration.ofSeconds(10), 8080, false,
+        null, passwordFile, null, null, 0, 10);
+  }
+
+  @Test
+  void validConfigurationBuildsTheRecord() throws Exception {
+    SidecarConfig c = ConfigValidator.validate(raw("4s", "2500ms", "500ms", null));
+    assertThat(c.self()).isEqualTo(new Member("redis-0", "10.0.0.1", 6379));
+    assertThat(c.peers()).hasSize(2);
+    assertThat(c.policy().healthFailures()).isEqualTo(3);
+  }
+
+  @Test
+  void timingRulesNameTheFlag() {
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "4s", "500ms", null)))
+        .isInstanceOf(InvalidConfigException.class).hasMessageContaining("--renew-deadline (RENEW_DEADLINE): must be shorter than --lease-duration");
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "2s", "2s", null)))
+        .hasMessageContaining("--retry-period (RETRY_PERIOD): must be shorter than --renew-deadline");
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("2500ms", "2s", "500ms", null)))
+        .hasMessageContaining("--lease-duration (LEASE_DURATION): must be whole seconds");
+  }
+
+  @Test
+  void passwordFileIsReadAndNeverPrinted(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("pw"), "hunter2\n");
+    SidecarConfig c = ConfigValidator.validate(raw("4s", "2500ms", "500ms", file));
+    assertThat(c.redisPassword().reveal()).isEqualTo("hunter2");
+    assertThat(c.toString()).doesNotContain("hunter2");
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "2500ms", "500ms", dir.resolve("missing"))))
+        .hasMessageContaining("--redis-password-file (REDIS_PASSWORD_FILE): cannot read");
+  }
+
+  @Test
+  void durationsAcceptCommonUnitsOnly() {
+    assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(Durations.parse("1.5s")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(Durations.parse("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThatThrownBy(() -> Durations.parse("3 hours")).hasMessageContaining("is not a duration");
+  }
+}

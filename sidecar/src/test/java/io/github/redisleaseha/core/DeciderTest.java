@@ -1,0 +1,152 @@
+package io.github.redisleaseha.core;
+
+import static io.github.redisleaseha.core.Observations.A;
+import static io.github.redisleaseha.core.Observations.B;
+import static io.github.redisleaseha.core.Observations.C;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The decision core, driven by tables of observations: no Redis, no Kubernetes. */
+class DeciderTest {
+
+  record Row(String situation, Consumer<Observations> given, Class<? extends Action> action, String sentence) {
+    @Override
+    public String toString() {
+      return situation;
+    }
+  }
+
+  static Stream<Row> followerRows() {
+    return Stream.of(
+        new Row("replica of the published leader does nothing",
+            o -> { }, Action.None.class, "I am a, replica of b, lag 0 bytes"),
+        new Row("replica of someone else follows the published leader",
+            o -> o.local = RedisStatus.replica("run-a", "10.0.0.3", 6379, true, "r1", 1000, 10),
+            Action.Follow.class, "following the leader b"),
+        new Row("primary without the Lease is demoted to the published leader",
+            o -> o.local = RedisStatus.primary("run-a", "r0", 900, 10),
+            Action.Follow.class, "a primary without the Lease; demoting to a replica of b"),
+        new Row("primary without the Lease and no published leader is fenced",
+            o -> { o.local = RedisStatus.primary("run-a", "r0", 900, 10); o.lease = LeaseState.UNKNOWN; },
+            Action.Fence.class, "no leader is published; pausing writes"),
+        new Row("fenced primary without a leader waits",
+            o -> { o.local = RedisStatus.primary("run-a", "r0", 900, 10); o.lease = LeaseState.UNKNOWN; o.fenced = true; },
+            Action.None.class, "a fenced primary without the Lease"),
+        new Row("a holder that has not published its promotion is not followed",
+            o -> { o.local = RedisStatus.replica("run-a", "10.0.0.9", 6379, false, "r1", 1000, 10);
+                   o.lease = LeaseState.parse("c", 2, LeaseState.promotionAnnotations(B, "r1", 0, 1)); },
+            Action.None.class, "no leader is published (Lease held by c)"),
+        new Row("primary by handover waits for the Lease instead of demoting itself",
+            o -> { o.local = RedisStatus.primary("run-a", "r1", 1000, 10);
+                   o.lease = LeaseState.parse("b", 1, java.util.Map.of(
+                       LeaseState.LEADER, "b", LeaseState.LEADER_ADDRESS, B.address(),
+                       LeaseState.HANDOVER_TO, "a", LeaseState.HANDOVER_UNTIL, Long.toString(o.wall + 5000))); },
+            Action.None.class, "a primary by handover"),
+        new Row("an expired handover no longer protects a stray primary",
+            o -> { o.local = RedisStatus.primary("run-a", "r1", 1000, 10);
+                   o.lease = LeaseState.parse("b", 1, java.util.Map.of(
+                       LeaseState.LEADER, "b", LeaseState.LEADER_ADDRESS, B.address(),
+                       LeaseState.HANDOVER_TO, "a", LeaseState.HANDOVER_UNTIL, Long.toString(o.wall - 1))); },
+            Action.Follow.class, "demoting"),
+        new Row("leader past its renew deadline (Lease still names me): fence",
+            o -> { o.local = RedisStatus.primary("run-a", "r2", 5000, 10); o.lease = Observations.published(A, "r2", 2); },
+            Action.Fence.class, "could not renew the Lease within the renew deadline; pausing writes"),
+        new Row("already fenced after a missed renewal: wait",
+            o -> { o.local = RedisStatus.primary("run-a", "r2", 5000, 10); o.lease = Observations.published(A, "r2", 2);
+                   o.fenced = true; },
+            Action.None.class, "a fenced primary without the Lease"),
+        new Row("local Redis down",
+            o -> o.local = RedisStatus.UNREACHABLE, Action.None.class, "my Redis is not answering"));
+  }
+
+  static Stream<Row> leaderRows() {
+    return Stream.of(
+        new Row("previous leader reachable and writable: pause it first",
+            Observations::leadingNewTerm, Action.PauseOldPrimary.class, "pausing writes on the previous leader b"),
+        new Row("previous leader paused and caught up: promote",
+            o -> { o.leadingNewTerm(); o.term = o.term.withPausedOldPrimary("b"); },
+            Action.Promote.class, "caught up with b"),
+        new Row("previous leader paused, still behind: wait",
+            o -> { o.leadingNewTerm(); o.term = o.term.withPausedOldPrimary("b");
+                   o.peer(B, RedisStatus.primary("run-b", "r1", 1500, 10)); },
+            Action.None.class, "catching up with b: 500 bytes behind"),
+        new Row("still behind after the catch-up timeout: promote anyway",
+            o -> { o.leadingNewTerm(); o.term = o.term.withPausedOldPrimary("b");
+                   o.peer(B, RedisStatus.primary("run-b", "r1", 1500, 10)); o.now += 6000; },
+            Action.Promote.class, "catch-up timeout"),
+        new Row("previous leader unreachable and nobody ahead: promote",
+            o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.UNREACHABLE); },
+            Action.Promote.class, "previous leader b is unreachable and no reachable peer is ahead"),
+        new Row("previous leader unreachable and a peer ahead: step back",
+            o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.UNREACHABLE);
+                   o.peer(C, RedisStatus.replica("run-c", B.host(), 6379, false, "r1", 1200, 10)); },
+            Action.Release.class, "c is 200 bytes ahead"),
+        new Row("already primary (handover target): promoted as is",
+            o -> { o.leadingNewTerm(); o.local = RedisStatus.primary("run-a", "r3", 1000, 10); },
+            Action.Promote.class, "already a primary"),
+        new Row("Redis down for fewer than the allowed failures: wait",
+            o -> { o.settledLeader(); o.local = RedisStatus.UNREACHABLE; o.failures = 2; },
+            Action.None.class, "did not answer (2 of 3 failures)"),
+        new Row("Redis down for the allowed failures: release at once",
+            o -> { o.settledLeader(); o.local = RedisStatus.UNREACHABLE; o.failures = 3; },
+            Action.Release.class, "failed 3 health checks in a row"),
+        new Row("Redis restarted under a live leader (run id changed): release",
+            o -> { o.settledLeader(); o.local = RedisStatus.replica("run-a2", A.host(), A.port(), false, "x", 0, 0); },
+            Action.Release.class, "my Redis restarted"),
+        new Row("promoted Redis turned replica behind my back: release",
+            o -> { o.settledLeader(); o.local = RedisStatus.replica("run-a", B.host(), B.port(), true, "r2", 5000, 10); },
+            Action.Release.class, "became a replica"),
+        new Row("fenced leader with a fresh Lease: unfence",
+            o -> { o.settledLeader(); o.fenced = true; }, Action.Unfence.class, "resuming writes"),
+        new Row("endpoint elsewhere: publish",
+            o -> { o.settledLeader(); o.endpoint = B.address(); }, Action.Publish.class, "(was 10.0.0.2:6379)"),
+        new Row("annotations stale: record promotion",
+            o -> { o.settledLeader(); o.lease = Observations.published(B, "r1", 1); },
+            Action.Annotate.class, "recording my promotion"),
+        new Row("replication id changed since recorded: record again",
+            o -> { o.settledLeader(); o.lease = Observations.published(A, "r-old", 2); },
+            Action.Annotate.class, "recording my promotion"),
+        new Row("a peer that is a primary: demote it",
+            o -> { o.settledLeader(); o.peer(B, RedisStatus.primary("run-b", "r1", 4000, 10)); },
+            Action.Repoint.class, "demoting b (primary)"),
+        new Row("a peer following someone else: repoint it",
+            o -> { o.settledLeader(); o.peer(C, RedisStatus.replica("run-c", B.host(), 6379, true, "r1", 4000, 10)); },
+            Action.Repoint.class, "repointing c (replica)"),
+        new Row("all settled: nothing to do",
+            Observations::settledLeader, Action.None.class, "2 of 2 peers replicating"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource({"followerRows", "leaderRows"})
+  void decides(Row row) {
+    Observations o = new Observations();
+    row.given().accept(o);
+    Decision d = o.decide();
+    assertThat(d.action()).as(d.sentence()).isInstanceOf(row.action());
+    assertThat(d.sentence()).contains(row.sentence());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("followerRows")
+  void followersNeverTouchPeersOrTheEndpoint(Row row) {
+    Observations o = new Observations();
+    row.given().accept(o);
+    Action a = o.decide().action();
+    assertThat(a).isNotInstanceOfAny(Action.Promote.class, Action.Publish.class, Action.Repoint.class,
+        Action.PauseOldPrimary.class, Action.Unfence.class, Action.Annotate.class);
+  }
+
+  @org.junit.jupiter.api.Test
+  void repointingADemotedPeerTargetsThatPeer() {
+    Observations o = new Observations();
+    o.settledLeader();
+    o.peer(C, RedisStatus.primary("run-c", "r9", 10, 1));
+    Action.Repoint r = (Action.Repoint) o.decide().action();
+    assertThat(r.peer()).isEqualTo(C);
+    assertThat(r.demote()).isTrue();
+  }
+}

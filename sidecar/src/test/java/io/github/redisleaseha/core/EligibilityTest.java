@@ -1,0 +1,72 @@
+package io.github.redisleaseha.core;
+
+import static io.github.redisleaseha.core.Observations.B;
+import static io.github.redisleaseha.core.Observations.C;
+import static io.github.redisleaseha.core.Observations.POLICY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EligibilityTest {
+
+  private static String reason(Observations o) {
+    return Eligibility.limitation(o.build(), POLICY).orElse(null);
+  }
+
+  @Test
+  void inSyncReplicaIsEligible() {
+    assertThat(reason(new Observations())).isNull();
+  }
+
+  @Test
+  void emptyDatasetIsNotEligibleWhileAPeerHoldsData() {
+    Observations o = new Observations();
+    o.local = RedisStatus.replica("run-a", "10.0.0.1", 6379, false, "fresh", 0, 0);
+    assertThat(reason(o)).isEqualTo("my dataset is empty while b holds data");
+  }
+
+  @Test
+  void emptyDatasetIsEligibleWhenEveryoneIsEmpty() {
+    Observations o = new Observations();
+    o.lease = LeaseState.UNKNOWN;
+    o.local = RedisStatus.replica("run-a", "10.0.0.1", 6379, false, "x", 0, 0);
+    o.peer(B, RedisStatus.replica("run-b", "10.0.0.2", 6379, false, "y", 0, 0));
+    o.peer(C, RedisStatus.UNREACHABLE);
+    assertThat(reason(o)).isNull();
+  }
+
+  @Test
+  void staleHistoryIsNotEligibleWhileAPeerHasTheLeadersHistory() {
+    Observations o = new Observations();
+    o.local = RedisStatus.replica("run-a", "10.0.0.9", 6379, false, "old", 5000, 10);
+    assertThat(reason(o)).startsWith("my replication history is not the leader's");
+  }
+
+  @Test
+  void laggingBeyondMaxLagIsNotEligible() {
+    Observations o = new Observations();
+    o.peer(C, RedisStatus.replica("run-c", "10.0.0.2", 6379, true, "r1", 3000, 10));
+    assertThat(reason(o)).isEqualTo("I am 2000 bytes behind c, more than max-lag-bytes 1000");
+  }
+
+  @Test
+  void handoverToAnotherNodeKeepsMeOut() {
+    Observations o = new Observations();
+    o.lease = LeaseState.parse(null, 3, Map.of(LeaseState.HANDOVER_TO, "c",
+        LeaseState.HANDOVER_UNTIL, Long.toString(o.wall + 1000)));
+    assertThat(reason(o)).isEqualTo("a handover to c is in progress");
+    o.wall += 2000;
+    assertThat(reason(o)).isNull();
+  }
+
+  @Test
+  void noFailoverSteppedBackAndDownAreReasons() {
+    Observations o = new Observations();
+    assertThat(Eligibility.limitation(o.build(), new Policy(3, 1, 1000, true, 1))).contains("I am marked no-failover");
+    o.steppedBackUntil = o.now + 1;
+    assertThat(reason(o)).isEqualTo("I stepped back for a more up-to-date peer");
+    o.local = RedisStatus.UNREACHABLE;
+    assertThat(reason(o)).isEqualTo("my Redis is not answering");
+  }
+}
