@@ -457,6 +457,21 @@ public final class Sidecar implements AutoCloseable {
       return "I am " + config.podName() + ", and the FAILOVER to " + to.name()
           + " did not complete; fenced and released the Lease for a normal failover";
     }
+    // FAILOVER made the target the only primary. While this node still holds a fresh Lease it moves
+    // the write endpoint there at once and records the target as the primary, so writes resume
+    // before the Lease itself changes hands, and a later leader catches up with the target.
+    if (lock.holdsFreshLease()) {
+      try {
+        RedisStatus targetStatus = peerNode(to).status();
+        endpoint.publish(to);
+        Map<String, String> annotations =
+            new HashMap<>(LeaseState.promotionAnnotations(to, targetStatus.replId(), targetStatus.offset(), term.epoch()));
+        annotations.putAll(handover);
+        lock.annotate(annotations);
+      } catch (ApiException | RuntimeException e) {
+        log.debug("Could not move the write endpoint to {} during handover", to.name(), e);
+      }
+    }
     try {
       local.killNormalClients();
     } catch (RuntimeException e) {
