@@ -59,6 +59,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, String> extraEnv = new HashMap<>();
     private String password;
     private Path dir;
+    private Path aotTraining;
     private java.util.function.Consumer<ApiClient> beforeSidecars = c -> { };
 
     public Builder size(int n) {
@@ -88,6 +89,12 @@ public final class LocalCluster implements AutoCloseable {
 
     public Builder dir(Path d) {
       this.dir = d;
+      return this;
+    }
+
+    /** Makes the sidecars training runs that write a JDK AOT cache to {@code file} on exit. */
+    Builder trainAotCache(Path file) {
+      this.aotTraining = file;
       return this;
     }
 
@@ -177,6 +184,9 @@ public final class LocalCluster implements AutoCloseable {
     }
     settings.beforeSidecars.accept(client);
     for (Node n : nodes) {
+      if (settings.aotTraining != null) {
+        n.sidecar.trainAotCache(settings.aotTraining);
+      }
       n.sidecar.start();
     }
     return this;

@@ -15,7 +15,7 @@ public final class SidecarProcess implements AutoCloseable {
 
   /** JVM flags for a small steady-state footprint; the Dockerfile uses the same. */
   public static final List<String> JVM_FLAGS = List.of(
-      "-Xss512k", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+      "-Xss512k", "-Xms8m", "-Xmx32m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
       "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=16m", "-XX:+UseCompactObjectHeaders",
       "-XX:-UsePerfData");
 
@@ -27,6 +27,13 @@ public final class SidecarProcess implements AutoCloseable {
   private final Path log;
   private final int httpPort;
   private Proc proc;
+  private Path aotOutput;
+  private long startedAtNanos;
+
+  /** Makes this JVM a training run that writes an AOT cache to {@code file} when it exits. */
+  void trainAotCache(Path file) {
+    this.aotOutput = file;
+  }
 
   public SidecarProcess(String name, List<String> args, Map<String, String> env, Path log, int httpPort) {
     this.name = name;
@@ -56,11 +63,26 @@ public final class SidecarProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(java());
     cmd.addAll(JVM_FLAGS);
+    if (aotOutput != null) {
+      cmd.add("-XX:AOTCacheOutput=" + aotOutput);
+    } else {
+      AotCache.path().ifPresent(cache -> cmd.add("-XX:AOTCache=" + cache));
+    }
+    String extra = System.getProperty("sidecar.extraJvmFlags", "");
+    if (!extra.isBlank()) {
+      cmd.addAll(List.of(extra.trim().split("\\s+")));
+    }
     cmd.add("-jar");
     cmd.add(jar().toString());
     cmd.add("run");
     cmd.addAll(args);
+    startedAtNanos = System.nanoTime();
     proc = Proc.start("sidecar-" + name, cmd, log, env);
+  }
+
+  /** {@link System#nanoTime()} when the JVM was launched. */
+  public long startedAtNanos() {
+    return startedAtNanos;
   }
 
   public String get(String path) {

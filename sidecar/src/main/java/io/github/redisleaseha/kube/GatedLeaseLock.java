@@ -86,6 +86,21 @@ public final class GatedLeaseLock implements Lock {
     this.nanoTime = nanoTime;
   }
 
+  /**
+   * Reads the Lease once and serializes a Lease record, so that the classes of the request and JSON
+   * paths are loaded before the elector's first attempt, which it abandons after one retry period.
+   */
+  public void warmUp() {
+    api.getApiClient().getJSON().serialize(
+        new V1Lease().metadata(new V1ObjectMeta().name(name)).spec(specOf(new LeaderElectionRecord(
+            identity, leaseDurationSeconds, new Date(), new Date(), 0, null))));
+    try {
+      get();
+    } catch (ApiException e) {
+      log.debug("First read of Lease {} answered {}", describe(), e.getCode());
+    }
+  }
+
   /** Sets the test consulted before every attempt to acquire: empty means eligible. */
   public void setEligibility(Supplier<Optional<String>> eligibility) {
     this.eligibility = eligibility;

@@ -129,7 +129,14 @@ public final class Sidecar implements AutoCloseable {
         config.namespace(), config.leaseName());
     discovery.refresh();
     peersRefreshedAt = nowMillis();
-    control.execute(this::tick);
+    lock.warmUp();
+    // The first observation completes before the election starts, so the first attempt to acquire
+    // is judged on a real view of Redis instead of being refused for lack of one.
+    try {
+      control.submit(this::tick).get(config.renewDeadline().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      log.debug("First observation did not complete in time", e);
+    }
     election.start();
     guard.scheduleWithFixedDelay(this::guardTick, GUARD_MILLIS, GUARD_MILLIS, TimeUnit.MILLISECONDS);
   }
@@ -218,7 +225,7 @@ public final class Sidecar implements AutoCloseable {
     boolean leaderDown =
         lease.holderPublished()
             && peers.stream().anyMatch(p -> p.name().equals(lease.leader()) && !p.reachable());
-    if (!(handoverToMe || leaderDown || lease.free()) || !localStatus.reachable()) {
+    if (!(handoverToMe || leaderDown || lease.free()) || !localStatus.reachable() || eligibility().isPresent()) {
       return lease;
     }
     long now = nowMillis();
