@@ -32,8 +32,6 @@ deps: check-jdk
 	    echo "error: redis-server is needed: sudo apt-get install -y redis-server" >&2; exit 1; \
 	  fi; \
 	fi
-	@# Debian's package may start a server on 6379; our tests use their own ports, so stop it if it runs.
-	@-pkill -f 'redis-server 127.0.0.1:6379' 2>/dev/null; true
 	@redis-server --version
 
 build: check-jdk

@@ -70,9 +70,13 @@ public final class RedisNode implements AutoCloseable {
     run(j -> j.clientKill(new ClientKillParams().type(ClientType.NORMAL)));
   }
 
-  /** Starts Redis's own coordinated failover to {@code target}; progress shows in INFO. */
+  /**
+   * Starts Redis's own failover to {@code target} with FORCE: after {@code timeoutMillis} it swaps
+   * roles even if the target has not acknowledged the last offset yet. Only call it once the target
+   * is known to have caught up. Progress shows in INFO.
+   */
   public synchronized void failoverTo(Member target, long timeoutMillis) {
-    run(j -> j.failover(FailoverParams.failoverParams().to(target.host(), target.port()).timeout(timeoutMillis)));
+    run(j -> j.failover(FailoverParams.failoverParams().to(target.host(), target.port()).force().timeout(timeoutMillis)));
   }
 
   public synchronized void configSet(String parameter, String value) {
