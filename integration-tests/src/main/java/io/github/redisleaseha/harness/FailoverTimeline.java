@@ -84,12 +84,18 @@ public final class FailoverTimeline implements AutoCloseable {
     Writer.Ack last = writer.lastAckBefore(faultNanos);
     long firstMs = first == null ? -1 : ms(first.nanos());
     long unavailable = first == null || last == null ? -1 : TimeUnit.NANOSECONDS.toMillis(first.nanos() - last.nanos());
+    record Event(long ms, String what) {}
+    List<Event> events = new ArrayList<>(List.of(
+        new Event(0, "fault injected on " + oldLeader),
+        new Event(ms(leaseNanos), "Lease taken by " + newLeader),
+        new Event(ms(promotedNanos), "a new primary answers (" + newLeader + ")"),
+        new Event(ms(endpointNanos), "write endpoint moved"),
+        new Event(firstMs, "first acknowledged write on the new primary")));
+    events.sort((a, b) -> Long.compare(a.ms() < 0 ? Long.MAX_VALUE : a.ms(), b.ms() < 0 ? Long.MAX_VALUE : b.ms()));
     List<String> lines = new ArrayList<>();
-    lines.add(String.format("  %+7d ms  fault injected on %s", 0, oldLeader));
-    lines.add(String.format("  %+7d ms  Lease taken by %s", ms(leaseNanos), newLeader));
-    lines.add(String.format("  %+7d ms  %s promoted to primary", ms(promotedNanos), newLeader));
-    lines.add(String.format("  %+7d ms  write endpoint moved", ms(endpointNanos)));
-    lines.add(String.format("  %+7d ms  first acknowledged write on the new primary", firstMs));
+    for (Event e : events) {
+      lines.add(e.ms() < 0 ? "     never  " + e.what() : String.format("  %+7d ms  %s", e.ms(), e.what()));
+    }
     return new Result(oldLeader, newLeader, ms(leaseNanos), ms(promotedNanos), ms(endpointNanos), firstMs, unavailable, lines);
   }
 

@@ -102,13 +102,14 @@ class SafetyIT extends ClusterTest {
     assertThat(cluster.leaseState().leader()).isEqualTo(leader.name);
 
     // Garbage written over a live Lease's annotations is repaired by the leader.
-    V1Lease live = cluster.lease();
-    live.getMetadata().setAnnotations(garbage);
-    try {
-      new CoordinationV1Api(cluster.client()).replaceNamespacedLease(LocalCluster.LEASE, LocalCluster.NAMESPACE, live).execute();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    // (The leader renews every retry period, so an edit may meet a 409 and is simply tried again.)
+    Awaitility.await("garbage written over the live Lease").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        .pollInterval(Duration.ofMillis(50)).until(() -> {
+          V1Lease live = cluster.lease();
+          live.getMetadata().setAnnotations(garbage);
+          new CoordinationV1Api(cluster.client()).replaceNamespacedLease(LocalCluster.LEASE, LocalCluster.NAMESPACE, live).execute();
+          return true;
+        });
     Awaitility.await("the leader re-records its promotion").atMost(Duration.ofSeconds(15))
         .until(() -> leader.name.equals(cluster.leaseState().leader()));
     for (LocalCluster.Node n : cluster.nodes()) {
