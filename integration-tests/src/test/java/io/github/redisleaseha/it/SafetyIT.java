@@ -50,6 +50,29 @@ class SafetyIT extends ClusterTest {
   }
 
   /**
+   * Invariant: never an empty primary, also when the leader's own Redis restarts (empty) faster than
+   * the health checks notice: the changed run id makes the leader give the Lease to an in-sync replica.
+   */
+  @Test
+  void leaderRedisRestartingFastHandsTheLeaseToAnInSyncReplica(TestInfo info) {
+    cluster = cluster(info).start();
+    LocalCluster.Node old = cluster.awaitLeader(Duration.ofSeconds(30));
+    cluster.awaitReplicasOnline(old, Duration.ofSeconds(20));
+    Writer writer = cluster.writer();
+    writer.start();
+    awaitAcks(writer, 200);
+
+    old.redis.kill();
+    old.redis.start();
+
+    LocalCluster.Node leader = cluster.awaitLeaderOtherThan(old, Duration.ofSeconds(30));
+    awaitAcks(writer, writer.ackCount() + 100);
+    assertThat(lostWrites(writer, leader)).as("acknowledged writes lost").isEmpty();
+    awaitReplicaOf(old, leader);
+    assertThat(old.sidecar.output()).containsAnyOf("my Redis restarted (run id changed)", "health checks in a row");
+  }
+
+  /**
    * Invariant: a leader that cannot renew fences its Redis before anyone else can take the Lease, and
    * lifts the fence only after a successful renewal.
    */
