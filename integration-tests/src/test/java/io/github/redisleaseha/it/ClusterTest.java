@@ -23,6 +23,26 @@ abstract class ClusterTest {
     return LocalCluster.builder().dir(Path.of("target", "it", name + "-" + System.currentTimeMillis()).toAbsolutePath());
   }
 
+  /** A running cluster's leader and a writer that has had 200 writes acknowledged. */
+  record Writing(LocalCluster.Node leader, Writer writer) {}
+
+  /** Starts a cluster, waits for a leader with every replica streaming, and starts a writer. */
+  Writing startWriting(TestInfo info) {
+    cluster = cluster(info).start();
+    LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
+    cluster.awaitReplicasOnline(leader, Duration.ofSeconds(20));
+    Writer writer = cluster.writer();
+    writer.start();
+    awaitAcks(writer, 200);
+    return new Writing(leader, writer);
+  }
+
+  /** Lets {@code primary} take 100 more writes, then checks that no acknowledged write is missing on it. */
+  static void assertNoAckedWriteLost(Writer writer, LocalCluster.Node primary) {
+    awaitAcks(writer, writer.ackCount() + 100);
+    assertThat(lostWrites(writer, primary)).as("acknowledged writes lost").isEmpty();
+  }
+
   @AfterEach
   void stopCluster() {
     if (cluster != null) {

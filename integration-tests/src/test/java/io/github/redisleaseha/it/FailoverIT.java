@@ -42,19 +42,14 @@ class FailoverIT extends ClusterTest {
 
   @Test
   void leaderRedisKilledPromotesAnInSyncReplicaWithoutLosingWrites(TestInfo info) {
-    cluster = cluster(info).start();
-    LocalCluster.Node old = cluster.awaitLeader(Duration.ofSeconds(30));
-    cluster.awaitReplicasOnline(old, Duration.ofSeconds(20));
-    Writer writer = cluster.writer();
-    writer.start();
-    awaitAcks(writer, 200);
+    Writing w = startWriting(info);
+    LocalCluster.Node old = w.leader();
+    Writer writer = w.writer();
 
     old.redis.kill();
     LocalCluster.Node leader = awaitNewLeader(old);
-    awaitAcks(writer, writer.ackCount() + 100);
-
     assertThat(cluster.endpointTarget()).isEqualTo(leader.redis.address());
-    assertThat(lostWrites(writer, leader)).as("acknowledged writes lost").isEmpty();
+    assertNoAckedWriteLost(writer, leader);
 
     // The old leader's Redis comes back empty and rejoins as a replica, never as a second primary.
     old.redis.start();
@@ -64,19 +59,15 @@ class FailoverIT extends ClusterTest {
 
   @Test
   void leaderSidecarKilledFailsOverAfterLeaseExpiryAndDemotesTheOldRedis(TestInfo info) {
-    cluster = cluster(info).start();
-    LocalCluster.Node old = cluster.awaitLeader(Duration.ofSeconds(30));
-    cluster.awaitReplicasOnline(old, Duration.ofSeconds(20));
-    Writer writer = cluster.writer();
-    writer.start();
-    awaitAcks(writer, 200);
+    Writing w = startWriting(info);
+    LocalCluster.Node old = w.leader();
+    Writer writer = w.writer();
 
     old.sidecar.kill();
     LocalCluster.Node leader = awaitNewLeader(old);
     // The new leader paused the old primary, caught up with it, then demoted it.
     awaitReplicaOf(old, leader);
-    awaitAcks(writer, writer.ackCount() + 100);
-    assertThat(lostWrites(writer, leader)).as("acknowledged writes lost").isEmpty();
+    assertNoAckedWriteLost(writer, leader);
 
     old.sidecar.start();
     Awaitility.await("restarted sidecar reports a replica").atMost(Duration.ofSeconds(20))
@@ -86,18 +77,13 @@ class FailoverIT extends ClusterTest {
 
   @Test
   void gracefulStopHandsOverWithoutLosingWrites(TestInfo info) {
-    cluster = cluster(info).start();
-    LocalCluster.Node old = cluster.awaitLeader(Duration.ofSeconds(30));
-    cluster.awaitReplicasOnline(old, Duration.ofSeconds(20));
-    Writer writer = cluster.writer();
-    writer.start();
-    awaitAcks(writer, 200);
+    Writing w = startWriting(info);
+    LocalCluster.Node old = w.leader();
+    Writer writer = w.writer();
 
     assertThat(old.sidecar.terminate(30_000)).as("exit code after handover").isZero();
     LocalCluster.Node leader = awaitNewLeader(old);
-    awaitAcks(writer, writer.ackCount() + 100);
-
-    assertThat(lostWrites(writer, leader)).as("acknowledged writes lost").isEmpty();
+    assertNoAckedWriteLost(writer, leader);
     awaitReplicaOf(old, leader);
     assertThat(old.sidecar.output()).contains("handed over to " + leader.name);
   }

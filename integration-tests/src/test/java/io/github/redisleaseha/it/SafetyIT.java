@@ -24,15 +24,12 @@ class SafetyIT extends ClusterTest {
   /** Invariant: never an empty primary while a peer holds the data. */
   @Test
   void replicaRestartedEmptyNeverBecomesLeaderWhileAnInSyncPeerExists(TestInfo info) {
-    cluster = cluster(info).start();
-    LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
-    cluster.awaitReplicasOnline(leader, Duration.ofSeconds(20));
+    Writing w = startWriting(info);
+    LocalCluster.Node leader = w.leader();
+    Writer writer = w.writer();
     LocalCluster.Node[] replicas = cluster.nodes().stream().filter(n -> n != leader).toArray(LocalCluster.Node[]::new);
     LocalCluster.Node empty = replicas[0];
     LocalCluster.Node inSync = replicas[1];
-    Writer writer = cluster.writer();
-    writer.start();
-    awaitAcks(writer, 200);
 
     // The replica loses its data, and the leader dies before it can resynchronise.
     empty.redis.kill();
@@ -44,8 +41,7 @@ class SafetyIT extends ClusterTest {
     assertThat(empty.sidecar.output())
         .contains("not a candidate for leader: my dataset is empty while " + inSync.name + " holds data")
         .doesNotContain("acquired the Lease");
-    awaitAcks(writer, writer.ackCount() + 100);
-    assertThat(lostWrites(writer, next)).as("acknowledged writes lost").isEmpty();
+    assertNoAckedWriteLost(writer, next);
     awaitReplicaOf(empty, next);
   }
 
@@ -55,19 +51,15 @@ class SafetyIT extends ClusterTest {
    */
   @Test
   void leaderRedisRestartingFastHandsTheLeaseToAnInSyncReplica(TestInfo info) {
-    cluster = cluster(info).start();
-    LocalCluster.Node old = cluster.awaitLeader(Duration.ofSeconds(30));
-    cluster.awaitReplicasOnline(old, Duration.ofSeconds(20));
-    Writer writer = cluster.writer();
-    writer.start();
-    awaitAcks(writer, 200);
+    Writing w = startWriting(info);
+    LocalCluster.Node old = w.leader();
+    Writer writer = w.writer();
 
     old.redis.kill();
     old.redis.start();
 
     LocalCluster.Node leader = cluster.awaitLeaderOtherThan(old, Duration.ofSeconds(30));
-    awaitAcks(writer, writer.ackCount() + 100);
-    assertThat(lostWrites(writer, leader)).as("acknowledged writes lost").isEmpty();
+    assertNoAckedWriteLost(writer, leader);
     awaitReplicaOf(old, leader);
     assertThat(old.sidecar.output()).containsAnyOf("my Redis restarted (run id changed)", "health checks in a row");
   }
