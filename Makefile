@@ -9,13 +9,14 @@ export JAVA_HOME
 MVN := mvn -B -ntp
 HARNESS_CP = integration-tests/target/classes:$$(cat integration-tests/target/classpath.txt)
 
-.PHONY: help build test unit demo deps check-jdk clean
+.PHONY: help build test unit demo bench bench-quick deps check-jdk clean
 
 help:
 	@echo "make demo   - local 3-node cluster: shows a leader, a Redis crash failover and a graceful handover"
 	@echo "make test   - unit, chart and integration tests (real redis-server, sidecar JVMs, embedded API server)"
 	@echo "make build  - build the sidecar jar (sidecar/target/redis-lease-ha-all.jar)"
 	@echo "make unit   - unit tests only"
+	@echo "make bench  - failover measurements, ours next to Redis Sentinel (about 15 min); bench-quick: 1 trial each"
 
 check-jdk:
 	@if [ -z "$(JAVA_HOME)" ]; then \
@@ -24,10 +25,10 @@ check-jdk:
 	@echo "Using JDK at $(JAVA_HOME)"
 
 deps: check-jdk
-	@if ! command -v redis-server >/dev/null; then \
+	@if ! command -v redis-server >/dev/null || ! command -v redis-sentinel >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing redis-server from Debian's packages"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel redis-tools >/dev/null; \
 	  else \
 	    echo "error: redis-server is needed: sudo apt-get install -y redis-server" >&2; exit 1; \
 	  fi; \
@@ -45,6 +46,12 @@ test: deps
 
 demo: deps build
 	$(JAVA_HOME)/bin/java -cp "$(HARNESS_CP)" io.github.redisleaseha.harness.Demo target/demo
+
+bench: deps build
+	$(JAVA_HOME)/bin/java -cp "$(HARNESS_CP)" io.github.redisleaseha.bench.Bench --out target/bench $(BENCH_ARGS)
+
+bench-quick: deps build
+	$(JAVA_HOME)/bin/java -cp "$(HARNESS_CP)" io.github.redisleaseha.bench.Bench --out target/bench-quick --trials 1 --idle-seconds 10 $(BENCH_ARGS)
 
 clean:
 	$(MVN) -q clean

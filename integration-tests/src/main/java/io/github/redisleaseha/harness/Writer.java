@@ -10,15 +10,25 @@ import java.util.function.Supplier;
 import redis.clients.jedis.Jedis;
 
 /**
- * A client that knows nothing but the write address: it resolves the write Service's endpoints the
- * way kube-proxy would (polling the EndpointSlice or Endpoints every {@value #RESOLVE_MILLIS} ms), and
- * every {@code periodMillis} appends a strictly increasing value to one list. Every acknowledgement is
- * recorded with its time and the node that answered, so lost writes and unavailability are exact.
+ * A client that appends a strictly increasing value to one list every {@code periodMillis} and
+ * records every acknowledgement with its time and the node that answered, so lost writes,
+ * split-brain writes and unavailability can be counted exactly. How it finds the primary:
+ *
+ * <ul>
+ *   <li>{@link Mode#FOLLOW}: resolves the write Service's endpoints every {@value #RESOLVE_MILLIS} ms
+ *       the way kube-proxy would, and moves when they move;
+ *   <li>{@link Mode#ON_ERROR}: a Sentinel-aware client, which asks for the primary at start and after
+ *       every error only;
+ *   <li>{@link Mode#PINNED}: the "stale" client, which stays with the address it resolved first.
+ * </ul>
  */
 public final class Writer implements AutoCloseable {
 
   static final long RESOLVE_MILLIS = 50;
   public static final String KEY = "writer:log";
+
+  /** How the writer finds the primary. */
+  public enum Mode { FOLLOW, ON_ERROR, PINNED }
 
   /** One acknowledged write. */
   public record Ack(long value, String node, long nanos) {}
@@ -26,6 +36,8 @@ public final class Writer implements AutoCloseable {
   private final Supplier<String> resolver;
   private final String password;
   private final long periodMillis;
+  private final Mode mode;
+  private final String key;
   private final List<Ack> acks = new ArrayList<>();
   private final AtomicLong errors = new AtomicLong();
   private volatile String target;
@@ -34,13 +46,28 @@ public final class Writer implements AutoCloseable {
   private Thread writerThread;
 
   public Writer(Supplier<String> resolver, String password, long periodMillis) {
+    this(resolver, password, periodMillis, Mode.FOLLOW, KEY);
+  }
+
+  public Writer(Supplier<String> resolver, String password, long periodMillis, Mode mode, String key) {
     this.resolver = resolver;
     this.password = password;
     this.periodMillis = periodMillis;
+    this.mode = mode;
+    this.key = key;
+  }
+
+  public String key() {
+    return key;
   }
 
   public void start() {
     running = true;
+    if (mode != Mode.FOLLOW) {
+      target = resolveQuietly();
+      writerThread = Thread.ofPlatform().name("writer-" + key).daemon(true).start(this::loop);
+      return;
+    }
     resolverThread = Thread.ofPlatform().name("writer-resolve").daemon(true).start(() -> {
       while (running) {
         try {
@@ -76,7 +103,7 @@ public final class Writer implements AutoCloseable {
           connected = t;
         }
         if (jedis != null) {
-          jedis.rpush(KEY, Long.toString(value));
+          jedis.rpush(key, Long.toString(value));
           synchronized (acks) {
             acks.add(new Ack(value, connected, System.nanoTime()));
           }
@@ -86,6 +113,12 @@ public final class Writer implements AutoCloseable {
         close(jedis);
         jedis = null;
         connected = null;
+        if (mode == Mode.ON_ERROR) {
+          String t2 = resolveQuietly();
+          if (t2 != null) {
+            target = t2;
+          }
+        }
       }
       long sleep = next - System.nanoTime();
       if (sleep > 0) {
@@ -93,6 +126,14 @@ public final class Writer implements AutoCloseable {
       }
     }
     close(jedis);
+  }
+
+  private String resolveQuietly() {
+    try {
+      return resolver.get();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private static void close(Jedis j) {
@@ -140,7 +181,7 @@ public final class Writer implements AutoCloseable {
     return found;
   }
 
-  /** The first acknowledgement after {@code nanos} by a node other than {@code excludedNode}, or null. */
+  /** The first acknowledgement after {@code nanos} by a node other than {@code excludedNode} (null: any), or null. */
   public Ack firstAckAfter(long nanos, String excludedNode) {
     for (Ack a : acks()) {
       if (a.nanos() > nanos && !a.node().equals(excludedNode)) {

@@ -63,7 +63,6 @@ public final class Sidecar implements AutoCloseable {
   private final PeerDiscovery discovery;
   private final JedisClientConfig redisClientConfig;
   private final RedisNode local;
-  private final RedisNode guardConnection;
   private final Map<String, RedisNode> peerNodes = new HashMap<>();
   private final ScheduledExecutorService control =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("control").daemon(true).factory());
@@ -117,7 +116,6 @@ public final class Sidecar implements AutoCloseable {
     }
     this.redisClientConfig = builder.build();
     this.local = new RedisNode(config.redisHost(), config.redisPort(), redisClientConfig);
-    this.guardConnection = new RedisNode(config.redisHost(), config.redisPort(), redisClientConfig);
     lock.setEligibility(this::eligibility);
     lock.onAcquired(this::wake);
   }
@@ -183,7 +181,11 @@ public final class Sidecar implements AutoCloseable {
     }
     RedisStatus localStatus = local.status();
     localFailures = localStatus.reachable() ? 0 : localFailures + 1;
-    localPrimary = localStatus.reachable() && localStatus.primary();
+    // An unreachable Redis keeps its last known role: a frozen primary is still a primary when it
+    // resumes, so it must still be fenced before the Lease is released.
+    if (localStatus.reachable()) {
+      localPrimary = localStatus.primary();
+    }
     List<PeerStatus> peers = new ArrayList<>();
     for (Member m : discovery.peers()) {
       peers.add(new PeerStatus(m, peerNode(m).status()));
@@ -334,8 +336,10 @@ public final class Sidecar implements AutoCloseable {
   }
 
   private void fenceLocal() {
-    local.pauseWrites(FENCE_MILLIS);
+    // Marked before sending: a pause that timed out may still reach a Redis that was only slow or
+    // frozen and execute when it resumes, so "fenced" means "may be paused"; lifting it is harmless.
     fenced = true;
+    local.pauseWrites(FENCE_MILLIS);
   }
 
   /**
@@ -361,8 +365,8 @@ public final class Sidecar implements AutoCloseable {
   private void guardTick() {
     try {
       if (lock.termActive() && !lock.holdsFreshLease() && !fenced && localPrimary && !handingOver) {
-        guardConnection.pauseWrites(FENCE_MILLIS);
         fenced = true;
+        local.pauseWrites(FENCE_MILLIS);
         log.warn(
             "I am {} and could not renew the Lease for {} ms (renew deadline {} ms); paused writes on my Redis",
             config.podName(), lock.millisSinceRenewal(), config.renewDeadline().toMillis());
@@ -590,6 +594,5 @@ public final class Sidecar implements AutoCloseable {
     guard.shutdownNow();
     control.shutdownNow();
     local.close();
-    guardConnection.close();
   }
 }

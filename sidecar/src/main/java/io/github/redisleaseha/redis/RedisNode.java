@@ -3,14 +3,19 @@ package io.github.redisleaseha.redis;
 import io.github.redisleaseha.core.Member;
 import io.github.redisleaseha.core.RedisStatus;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
+import redis.clients.jedis.ClientSetInfoConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.Protocol;
-import redis.clients.jedis.args.ClientPauseMode;
 import redis.clients.jedis.args.ClientType;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.ClientKillParams;
 import redis.clients.jedis.params.FailoverParams;
 
@@ -22,6 +27,7 @@ public final class RedisNode implements AutoCloseable {
 
   private final HostAndPort address;
   private final JedisClientConfig clientConfig;
+  private final List<Connection> pendingFences = new ArrayList<>();
   private Jedis jedis;
 
   public RedisNode(String host, int port, JedisClientConfig clientConfig) {
@@ -41,6 +47,8 @@ public final class RedisNode implements AutoCloseable {
   public synchronized RedisStatus status() {
     try {
       Object reply = connection().sendCommand(Protocol.Command.INFO, "server", "replication", "keyspace");
+      // Redis answers again, so any fence queued while it was unresponsive has been served.
+      closePendingFences();
       return parseInfo(new String((byte[]) reply, StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
       drop();
@@ -56,9 +64,57 @@ public final class RedisNode implements AutoCloseable {
     run(Jedis::replicaofNoOne);
   }
 
-  /** Pauses writes (and only writes) for {@code millis}; reads and replication carry on. */
-  public synchronized void pauseWrites(long millis) {
-    run(j -> j.clientPause(millis, ClientPauseMode.WRITE));
+  /**
+   * Pauses writes (and only writes) for {@code millis}; reads and replication carry on. This is the
+   * fence, so it does not use the shared connection: it opens a fresh one with no handshake and
+   * pipelines AUTH (if any) and {@code CLIENT PAUSE} without waiting for replies. Against a frozen
+   * Redis (SIGSTOP, a stall) both commands wait in its socket, and since Redis serves connections in
+   * the order they arrived, they run when it resumes ahead of client writes sent later. For that the
+   * connection must stay open when no reply comes: Jedis closes sockets with a reset, which would
+   * discard the queued commands. Such a connection is kept until Redis answers again
+   * ({@link #status()}). Throws if no reply came within the socket timeout.
+   */
+  public void pauseWrites(long millis) {
+    JedisClientConfig bare =
+        DefaultJedisClientConfig.builder()
+            .connectionTimeoutMillis(clientConfig.getConnectionTimeoutMillis())
+            .socketTimeoutMillis(clientConfig.getSocketTimeoutMillis())
+            .clientSetInfoConfig(ClientSetInfoConfig.DISABLED)
+            .build();
+    Connection c = new Connection(address, bare);
+    try {
+      String password = clientConfig.getPassword();
+      boolean auth = password != null;
+      if (auth) {
+        String user = clientConfig.getUser();
+        if (user != null) {
+          c.sendCommand(Protocol.Command.AUTH, user, password);
+        } else {
+          c.sendCommand(Protocol.Command.AUTH, password);
+        }
+      }
+      c.sendCommand(Protocol.Command.CLIENT, "PAUSE", Long.toString(millis), "WRITE");
+      if (auth) {
+        c.getStatusCodeReply();
+      }
+      c.getStatusCodeReply();
+      c.close();
+    } catch (JedisConnectionException e) {
+      synchronized (pendingFences) {
+        pendingFences.add(c);
+      }
+      throw e;
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private void closePendingFences() {
+    synchronized (pendingFences) {
+      pendingFences.forEach(Connection::close);
+      pendingFences.clear();
+    }
   }
 
   public synchronized void unpause() {
@@ -117,6 +173,7 @@ public final class RedisNode implements AutoCloseable {
   @Override
   public synchronized void close() {
     drop();
+    closePendingFences();
   }
 
   /** Parses the server, replication and keyspace sections of INFO. */

@@ -1,0 +1,145 @@
+package io.github.redisleaseha.bench;
+
+import io.github.redisleaseha.harness.LocalCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code make bench}: times failovers and counts lost and split-brain writes, for redis-lease-ha and
+ * for Redis Sentinel on the same machine, with the same writer and the same faults, in one run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure failovers of redis-lease-ha side by side with Redis Sentinel.")
+public final class Bench implements Callable<Integer> {
+
+  @Option(names = "--trials", defaultValue = "5", description = "Trials per scenario and system. Default: ${DEFAULT-VALUE}.")
+  int trials;
+
+  @Option(names = "--out", defaultValue = "target/bench", description = "Directory for bench.md, bench.csv, bench.png. Default: ${DEFAULT-VALUE}.")
+  Path out;
+
+  @Option(names = "--sentinel", split = ",", defaultValue = "5000/10000,1000/3000",
+      description = "Sentinel runs as down-after/failover-timeout in ms. Default: ${DEFAULT-VALUE}.")
+  List<String> sentinel;
+
+  @Option(names = "--scenarios", split = ",", description = "Scenarios to run (default: all): ${COMPLETION-CANDIDATES}.")
+  List<Scenario> scenarios = Arrays.asList(Scenario.values());
+
+  @Option(names = "--idle-seconds", defaultValue = "60", description = "Idle window for RSS and CPU. Default: ${DEFAULT-VALUE}.")
+  long idleSeconds;
+
+  public static void main(String[] args) {
+    java.lang.System.exit(new CommandLine(new Bench()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (trials < 1) {
+      java.lang.System.err.println("--trials: must be at least 1");
+      return 2;
+    }
+    Files.createDirectories(out);
+    Path runs = Files.createDirectories(out.resolve("runs-" + java.lang.System.currentTimeMillis()));
+    long started = java.lang.System.nanoTime();
+    List<Trial.Result> results = new ArrayList<>();
+    List<Footprints.Usage> usage = new ArrayList<>();
+    List<String> others = new ArrayList<>();
+    String startup;
+
+    progress("redis-lease-ha: starting 3 Redis, 3 sidecars and the embedded API server");
+    String ours;
+    try (Ours system = new Ours(runs.resolve("ours"))) {
+      ours = system.label();
+      system.awaitHealthy();
+      startup = measureStartup(system.cluster());
+      progress(startup);
+      List<LocalCluster.Node> nodes = system.cluster().nodes();
+      usage.addAll(Footprints.measure(
+          nodes.stream().map(n -> "sidecar " + n.name).toList(), nodes.stream().map(n -> n.sidecar.pid()).toList(), idleSeconds));
+      runTrials(system, results);
+    }
+    for (String timings : sentinel) {
+      String[] t = timings.split("/");
+      progress("Sentinel: starting 3 redis-server and 3 redis-sentinel, down-after " + t[0] + " ms, failover-timeout " + t[1] + " ms");
+      try (Sentinel system = new Sentinel(runs.resolve("sentinel-" + t[0]), Integer.parseInt(t[0]), Integer.parseInt(t[1]))) {
+        others.add(system.label());
+        if (others.size() == 1) {
+          usage.addAll(sentinelUsage(system, runs));
+        }
+        runTrials(system, results);
+      }
+    }
+
+    List<Report.Row> rows = Report.rows(results);
+    String md = "# Failover measurements\n\nCommand: `make bench` (`--trials " + trials + "`), "
+        + rows.size() + " scenario/system pairs, " + results.size() + " trials, "
+        + TimeUnit.NANOSECONDS.toSeconds(java.lang.System.nanoTime() - started) + " s.\n\n"
+        + Report.markdown(rows, ours, others, usage, startup);
+    Files.writeString(out.resolve("bench.md"), md);
+    Report.csv(results, out.resolve("bench.csv"));
+    List<String> systems = new ArrayList<>(List.of(ours));
+    systems.addAll(others);
+    Report.chart(rows, systems, out.resolve("bench.png"));
+    java.lang.System.out.println();
+    java.lang.System.out.println(md);
+    progress("wrote " + out.resolve("bench.md") + ", bench.csv and bench.png");
+    return 0;
+  }
+
+  private void runTrials(System system, List<Trial.Result> results) {
+    for (Scenario s : scenarios) {
+      if (!system.supports(s)) {
+        continue;
+      }
+      for (int i = 1; i <= trials; i++) {
+        Trial.Result r = Trial.run(system, s, i);
+        results.add(r);
+        progress(String.format("%-16s %-52s trial %d: unavailable %5d ms, lost %d, split-brain %d, %s -> %s%s",
+            system.label(), s.description, i, r.unavailableMs(), r.lost(), r.splitBrain(), r.from(), r.to(),
+            r.recovered() ? "" : " (NOT RECOVERED within the bound)"));
+        system.recover(s, r.from());
+      }
+    }
+  }
+
+  /** Time from JVM start to ready of a replica's sidecar, restarted three times. */
+  private static String measureStartup(LocalCluster cluster) {
+    String leader = cluster.leaseState().holder();
+    LocalCluster.Node replica = cluster.nodes().stream().filter(n -> !n.name.equals(leader)).findFirst().orElseThrow();
+    long[] ms = new long[3];
+    for (int i = 0; i < ms.length; i++) {
+      replica.sidecar.terminate(30_000);
+      replica.sidecar.start();
+      Awaitility.await("sidecar ready").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(replica.sidecar::ready);
+      ms[i] = TimeUnit.NANOSECONDS.toMillis(java.lang.System.nanoTime() - replica.sidecar.startedAtNanos());
+    }
+    Arrays.sort(ms);
+    return "Sidecar start to ready (JVM launch to /readyz 200, a replica restarted 3 times): " + Arrays.toString(ms) + " ms.";
+  }
+
+  private List<Footprints.Usage> sentinelUsage(Sentinel system, Path runs) throws InterruptedException {
+    system.awaitHealthy();
+    List<Long> pids = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    for (var n : system.cluster().nodes()) {
+      pids.add(n.sentinel().pid());
+      names.add("redis-sentinel " + n.name);
+    }
+    return Footprints.measure(names, pids, idleSeconds);
+  }
+
+  private static void progress(String line) {
+    java.lang.System.out.printf("[bench] %s%n", line);
+    java.lang.System.out.flush();
+  }
+}

@@ -1,0 +1,108 @@
+package io.github.redisleaseha.bench;
+
+import io.github.redisleaseha.harness.LocalCluster;
+import io.github.redisleaseha.harness.Writer;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** redis-lease-ha: 3 Redis + 3 sidecars + the embedded API server, through the local harness. */
+final class Ours implements System {
+
+  static final long API_OUTAGE_MILLIS = 10_000;
+  private final LocalCluster cluster;
+
+  Ours(Path dir) {
+    this.cluster = LocalCluster.builder().size(3).dir(dir).start();
+  }
+
+  LocalCluster cluster() {
+    return cluster;
+  }
+
+  @Override
+  public String label() {
+    return "redis-lease-ha";
+  }
+
+  @Override
+  public boolean supports(Scenario scenario) {
+    return true;
+  }
+
+  @Override
+  public void awaitHealthy() {
+    LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(60));
+    cluster.awaitReplicasOnline(leader, Duration.ofSeconds(60));
+  }
+
+  @Override
+  public String primary() {
+    return cluster.endpointTarget();
+  }
+
+  @Override
+  public Writer mainWriter() {
+    return new Writer(cluster::endpointTarget, null, 5, Writer.Mode.FOLLOW, "bench:main");
+  }
+
+  @Override
+  public Writer staleWriter(String address) {
+    return new Writer(() -> address, null, 5, Writer.Mode.PINNED, "bench:stale");
+  }
+
+  @Override
+  public long freezeMillis() {
+    // Longer than the lease duration (4 s by default).
+    return 6_000;
+  }
+
+  private LocalCluster.Node node(String address) {
+    return cluster.nodes().stream().filter(n -> n.redis.address().equals(address)).findFirst().orElseThrow();
+  }
+
+  @Override
+  public void inject(Scenario scenario, String primary) {
+    LocalCluster.Node n = node(primary);
+    switch (scenario) {
+      case KILL -> n.redis.kill();
+      case NODE_LOSS -> {
+        n.redis.kill();
+        n.sidecar.kill();
+      }
+      case FREEZE -> n.redis.signal("STOP");
+      case GRACEFUL -> n.sidecar.signal("TERM");
+      case API_OUTAGE -> cluster.apiServer().freeze();
+    }
+  }
+
+  @Override
+  public void endFault(Scenario scenario, String primary) {
+    if (scenario == Scenario.FREEZE) {
+      node(primary).redis.signal("CONT");
+    } else if (scenario == Scenario.API_OUTAGE) {
+      cluster.apiServer().thaw();
+    }
+  }
+
+  @Override
+  public void recover(Scenario scenario, String primary) {
+    LocalCluster.Node n = node(primary);
+    switch (scenario) {
+      case KILL -> n.redis.start();
+      case NODE_LOSS -> {
+        n.redis.start();
+        n.sidecar.start();
+      }
+      case GRACEFUL -> {
+        n.sidecar.terminate(30_000);
+        n.sidecar.start();
+      }
+      default -> { }
+    }
+  }
+
+  @Override
+  public void close() {
+    cluster.close();
+  }
+}
