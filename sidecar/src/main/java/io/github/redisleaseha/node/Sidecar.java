@@ -449,11 +449,12 @@ public final class Sidecar implements AutoCloseable {
     if (term == null || !lock.holdsFreshLease()) {
       return "I am " + config.podName() + ", not the leader; nothing to hand over";
     }
-    Optional<PeerStatus> target =
-        Optional.ofNullable(lastObservation).stream()
-            .flatMap(o -> o.reachablePeers().stream())
-            .filter(p -> p.redis().follows(config.self()) && p.redis().linkUp())
-            .max((a, b) -> Long.compare(a.redis().offset(), b.redis().offset()));
+    Optional<PeerStatus> target = inSyncReplica();
+    while (target.isEmpty() && nowMillis() < deadline && lock.holdsFreshLease()) {
+      // A replica may still be syncing (e.g. the one restarted just before, in a rolling update).
+      sleepQuietly(50);
+      target = inSyncReplica();
+    }
     if (target.isEmpty()) {
       release(false, Map.of());
       return "I am " + config.podName() + ", leader, and no replica is in sync; fenced and released the Lease";
@@ -525,6 +526,14 @@ public final class Sidecar implements AutoCloseable {
     }
     return "I am " + config.podName() + " and handed over to " + to.name()
         + ", but the write endpoint did not move within the handover timeout";
+  }
+
+  /** The most up-to-date peer that replicates from this node with its link up, if any. */
+  private Optional<PeerStatus> inSyncReplica() {
+    return discovery.peers().stream()
+        .map(m -> new PeerStatus(m, peerNode(m).status()))
+        .filter(p -> p.redis().follows(config.self()) && p.redis().linkUp())
+        .max((a, b) -> Long.compare(a.redis().offset(), b.redis().offset()));
   }
 
   /** Waits until {@code target}'s offset reaches the (paused) local primary's. */
