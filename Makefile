@@ -35,8 +35,16 @@ deps: check-jdk
 	fi
 	@redis-server --version
 
-build: check-jdk
+# The jar and the harness classpath, rebuilt only when a source or pom changed.
+SOURCES := $(shell find sidecar/src integration-tests/src -type f 2>/dev/null) pom.xml sidecar/pom.xml integration-tests/pom.xml
+BUILT := integration-tests/target/classpath.txt
+
+$(BUILT): $(SOURCES)
+	@$(MAKE) --no-print-directory check-jdk
 	$(MVN) -q install -DskipTests
+	@touch $@
+
+build: $(BUILT)
 
 unit: check-jdk
 	$(MVN) -pl sidecar test
@@ -51,7 +59,7 @@ bench: deps build
 	$(JAVA_HOME)/bin/java -cp "$(HARNESS_CP)" io.github.redisleaseha.bench.Bench --out target/bench $(BENCH_ARGS)
 
 bench-quick: deps build
-	$(JAVA_HOME)/bin/java -cp "$(HARNESS_CP)" io.github.redisleaseha.bench.Bench --out target/bench-quick --trials 1 --idle-seconds 10 $(BENCH_ARGS)
+	$(JAVA_HOME)/bin/java -cp "$(HARNESS_CP)" io.github.redisleaseha.bench.Bench --out target/bench-quick --trials 1 --idle-seconds 5 $(BENCH_ARGS)
 
 clean:
 	$(MVN) -q clean

@@ -38,6 +38,13 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--idle-seconds", defaultValue = "60", description = "Idle window for RSS and CPU. Default: ${DEFAULT-VALUE}.")
   long idleSeconds;
 
+  @Option(names = "--lease-duration", defaultValue = "4s",
+      description = "The sidecars' --lease-duration; the freeze lasts 2 s longer. Default: ${DEFAULT-VALUE}.")
+  String leaseDuration;
+
+  @Option(names = "--sidecar-arg", description = "Any further sidecar flag, e.g. --sidecar-arg=--renew-deadline=2s (repeatable).")
+  List<String> sidecarArgs = new ArrayList<>();
+
   public static void main(String[] args) {
     java.lang.System.exit(new CommandLine(new Bench()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
@@ -58,10 +65,14 @@ public final class Bench implements Callable<Integer> {
 
     progress("redis-lease-ha: starting 3 Redis, 3 sidecars and the embedded API server");
     String ours;
-    try (Ours system = new Ours(runs.resolve("ours"))) {
+    List<String> args = new ArrayList<>(List.of("--lease-duration=" + leaseDuration));
+    args.addAll(sidecarArgs);
+    long freeze = io.github.redisleaseha.config.Durations.parse(leaseDuration).toMillis() + 2_000;
+    progress("redis-lease-ha sidecar flags: " + String.join(" ", args));
+    try (Ours system = new Ours(runs.resolve("ours"), args, freeze)) {
       ours = system.label();
       system.awaitHealthy();
-      startup = measureStartup(system.cluster());
+      startup = measureStartup(system.cluster(), Math.min(3, trials));
       progress(startup);
       List<LocalCluster.Node> nodes = system.cluster().nodes();
       usage.addAll(Footprints.measure(
@@ -112,11 +123,11 @@ public final class Bench implements Callable<Integer> {
     }
   }
 
-  /** Time from JVM start to ready of a replica's sidecar, restarted three times. */
-  private static String measureStartup(LocalCluster cluster) {
+  /** Time from JVM start to ready of a replica's sidecar, restarted {@code times} times. */
+  private static String measureStartup(LocalCluster cluster, int times) {
     String leader = cluster.leaseState().holder();
     LocalCluster.Node replica = cluster.nodes().stream().filter(n -> !n.name.equals(leader)).findFirst().orElseThrow();
-    long[] ms = new long[3];
+    long[] ms = new long[times];
     for (int i = 0; i < ms.length; i++) {
       replica.sidecar.terminate(30_000);
       replica.sidecar.start();
@@ -124,7 +135,8 @@ public final class Bench implements Callable<Integer> {
       ms[i] = TimeUnit.NANOSECONDS.toMillis(java.lang.System.nanoTime() - replica.sidecar.startedAtNanos());
     }
     Arrays.sort(ms);
-    return "Sidecar start to ready (JVM launch to /readyz 200, a replica restarted 3 times): " + Arrays.toString(ms) + " ms.";
+    return "Sidecar start to ready (JVM launch to /readyz 200, a replica restarted " + times + " times): "
+        + Arrays.toString(ms) + " ms.";
   }
 
   private List<Footprints.Usage> sentinelUsage(Sentinel system, Path runs) throws InterruptedException {
@@ -138,8 +150,10 @@ public final class Bench implements Callable<Integer> {
     return Footprints.measure(names, pids, idleSeconds);
   }
 
+  private static final long START = java.lang.System.nanoTime();
+
   private static void progress(String line) {
-    java.lang.System.out.printf("[bench] %s%n", line);
+    java.lang.System.out.printf("[bench %4ds] %s%n", TimeUnit.NANOSECONDS.toSeconds(java.lang.System.nanoTime() - START), line);
     java.lang.System.out.flush();
   }
 }

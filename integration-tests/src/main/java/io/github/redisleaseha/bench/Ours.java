@@ -4,15 +4,18 @@ import io.github.redisleaseha.harness.LocalCluster;
 import io.github.redisleaseha.harness.Writer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** redis-lease-ha: 3 Redis + 3 sidecars + the embedded API server, through the local harness. */
 final class Ours implements System {
 
   static final long API_OUTAGE_MILLIS = 10_000;
   private final LocalCluster cluster;
+  private final long freezeMillis;
 
-  Ours(Path dir) {
-    this.cluster = LocalCluster.builder().size(3).dir(dir).start();
+  Ours(Path dir, List<String> sidecarArgs, long freezeMillis) {
+    this.cluster = LocalCluster.builder().size(3).dir(dir).args(sidecarArgs.toArray(String[]::new)).start();
+    this.freezeMillis = freezeMillis;
   }
 
   LocalCluster cluster() {
@@ -52,8 +55,7 @@ final class Ours implements System {
 
   @Override
   public long freezeMillis() {
-    // Longer than the lease duration (4 s by default).
-    return 6_000;
+    return freezeMillis;
   }
 
   private LocalCluster.Node node(String address) {

@@ -92,9 +92,9 @@ final class Sentinel implements System {
   public void recover(Scenario scenario, String primary) {
     SentinelCluster.Node n = cluster.node(primary);
     switch (scenario) {
-      case KILL -> cluster.startRedis(n);
+      case KILL -> cluster.restartRedisAsReplica(n);
       case NODE_LOSS -> {
-        cluster.startRedis(n);
+        cluster.restartRedisAsReplica(n);
         cluster.startSentinel(n);
       }
       case GRACEFUL -> {

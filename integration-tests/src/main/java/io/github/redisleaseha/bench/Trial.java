@@ -23,7 +23,7 @@ final class Trial {
       String system, Scenario scenario, int trial, long unavailableMs, int lost, int splitBrain,
       String from, String to, boolean recovered) {}
 
-  private static final long SETTLE_MILLIS = 1_500;
+  private static final long SETTLE_MILLIS = 1_000;
   private static final Duration FAILOVER_BOUND = Duration.ofSeconds(60);
 
   private Trial() {}
@@ -36,7 +36,7 @@ final class Trial {
     main.start();
     stale.start();
     Awaitility.await("writes acknowledged before the fault").atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(10)).until(() -> main.ackCount() >= 100 && stale.ackCount() >= 50);
+        .pollInterval(Duration.ofMillis(10)).until(() -> main.ackCount() >= 60 && stale.ackCount() >= 30);
 
     long fault = java.lang.System.nanoTime();
     system.inject(scenario, from);

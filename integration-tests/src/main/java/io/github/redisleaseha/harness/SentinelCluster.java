@@ -90,10 +90,7 @@ public final class SentinelCluster implements AutoCloseable {
     for (Node n : nodes) {
       try {
         Files.createDirectories(n.dir);
-        String replicaOf = n == first ? "" : "replicaof " + first.host + " " + first.redisPort + "\n";
-        Files.writeString(n.dir.resolve("redis.conf"),
-            "bind " + n.host + "\nport " + n.redisPort + "\ndir " + n.dir + "\nsave \"\"\nappendonly no\n"
-                + "repl-diskless-sync yes\nrepl-diskless-sync-delay 0\nreplica-announce-ip " + n.host + "\n" + replicaOf);
+        writeRedisConfig(n, n == first ? null : first.address());
         Files.writeString(n.dir.resolve("sentinel.conf"),
             "bind " + n.host + "\nport " + n.sentinelPort + "\ndir " + n.dir + "\n"
                 + "sentinel monitor " + MASTER + " " + first.host + " " + first.redisPort + " 2\n"
@@ -111,6 +108,26 @@ public final class SentinelCluster implements AutoCloseable {
     }
     awaitHealthy(Duration.ofSeconds(60));
     return this;
+  }
+
+  private static void writeRedisConfig(Node n, String replicaOf) throws IOException {
+    String follow = replicaOf == null ? "" : "replicaof " + replicaOf.replace(':', ' ') + "\n";
+    Files.writeString(n.dir.resolve("redis.conf"),
+        "bind " + n.host + "\nport " + n.redisPort + "\ndir " + n.dir + "\nsave \"\"\nappendonly no\n"
+            + "repl-diskless-sync yes\nrepl-diskless-sync-delay 0\nreplica-announce-ip " + n.host + "\n" + follow);
+  }
+
+  /**
+   * Restarts a Redis the way Sentinel-based charts do: its start script asks Sentinel for the current
+   * master and starts as its replica.
+   */
+  public void restartRedisAsReplica(Node n) {
+    try {
+      writeRedisConfig(n, masterAddress());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    startRedis(n);
   }
 
   public void startRedis(Node n) {
