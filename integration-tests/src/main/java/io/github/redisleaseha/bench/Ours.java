@@ -35,7 +35,7 @@ final class Ours implements System {
   @Override
   public void awaitHealthy() {
     LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(60));
-    cluster.awaitReplicasOnline(leader, Duration.ofSeconds(60));
+    cluster.awaitReplicasInSync(leader, Duration.ofSeconds(60));
   }
 
   @Override

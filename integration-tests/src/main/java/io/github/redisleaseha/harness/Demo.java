@@ -22,7 +22,7 @@ public final class Demo {
       say("1. " + leader.name + " leads (Lease holder, write endpoint " + cluster.endpointTarget() + ") after "
           + (System.nanoTime() - t0) / 1_000_000 + " ms. Roles: " + cluster.roles());
 
-      cluster.awaitReplicasOnline(leader, Duration.ofSeconds(30));
+      cluster.awaitReplicasInSync(leader, Duration.ofSeconds(30));
       try (Writer writer = cluster.writer()) {
         writer.start();
         awaitAcks(writer, 300);
@@ -37,7 +37,7 @@ public final class Demo {
         LocalCluster.Node second = cluster.awaitLeader(Duration.ofSeconds(30));
         say("   Restarting " + leader.name + "'s Redis (it comes back empty and must rejoin as a replica)");
         leader.redis.start();
-        cluster.awaitReplicasOnline(second, Duration.ofSeconds(30));
+        cluster.awaitReplicasInSync(second, Duration.ofSeconds(30));
         say("   Roles: " + cluster.roles());
         awaitAcks(writer, writer.ackCount() + 200);
 

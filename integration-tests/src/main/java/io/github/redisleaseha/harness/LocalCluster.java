@@ -284,19 +284,25 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until {@code leader}'s Redis streams to every other live node: each replica is
-   * {@code state=online} (after a diskless full sync Redis 7 starts streaming only at the replica's
-   * first ACK, up to a second later; writes acknowledged before that exist only on the leader).
+   * Waits until {@code leader}'s Redis streams to every other live node. {@code state=online} in INFO
+   * is not enough: after a diskless full sync Redis 7 starts streaming only at the replica's first
+   * ACK, up to a second later, and writes acknowledged before that exist only on the leader. So this
+   * writes a marker and waits for every replica to acknowledge it ({@code WAIT}).
    */
-  public void awaitReplicasOnline(Node leader, Duration timeout) {
-    long expected = nodes.stream().filter(n -> n != leader && n.redis.alive()).count();
-    Awaitility.await("replicas of " + leader.name + " online").atMost(timeout).pollInterval(Duration.ofMillis(50))
+  public void awaitReplicasInSync(Node leader, Duration timeout) {
+    int expected = (int) nodes.stream().filter(n -> n != leader && n.redis.alive()).count();
+    Awaitility.await("replicas of " + leader.name + " in sync").atMost(timeout).pollInterval(Duration.ofMillis(50))
         .ignoreExceptions().until(() -> {
           try (var j = leader.redis.jedis()) {
-            String info = j.info("replication");
-            return info.lines().filter(l -> l.startsWith("slave") && l.contains("state=online")).count() == expected;
+            return inSync(j, expected);
           }
         });
+  }
+
+  /** Writes a marker on a primary and waits (briefly) until {@code replicas} replicas have it. */
+  public static boolean inSync(redis.clients.jedis.Jedis primary, int replicas) {
+    primary.set("harness:sync", Long.toString(System.nanoTime()));
+    return primary.waitReplicas(replicas, 300) >= replicas;
   }
 
   /** Nodes whose Redis answers as a primary, excluding paused (fenced) ones is not possible from INFO. */

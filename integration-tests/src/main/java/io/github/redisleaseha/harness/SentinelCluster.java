@@ -188,7 +188,7 @@ public final class SentinelCluster implements AutoCloseable {
 
   /**
    * Waits until all Sentinels agree on a master that answers as master, and every other Redis is its
-   * replica with the link up.
+   * replica and has acknowledged a fresh write.
    */
   public void awaitHealthy(Duration timeout) {
     Awaitility.await("Sentinel cluster healthy").atMost(timeout).pollInterval(Duration.ofMillis(100))
@@ -206,9 +206,7 @@ public final class SentinelCluster implements AutoCloseable {
           }
           Node m = node(master);
           try (Jedis j = m.jedis()) {
-            String info = j.info("replication");
-            return info.contains("role:master")
-                && info.lines().filter(l -> l.startsWith("slave") && l.contains("state=online")).count() == nodes.size() - 1;
+            return j.info("replication").contains("role:master") && LocalCluster.inSync(j, nodes.size() - 1);
           }
         });
   }

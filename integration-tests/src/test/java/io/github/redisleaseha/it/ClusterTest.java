@@ -30,7 +30,7 @@ abstract class ClusterTest {
   Writing startWriting(TestInfo info) {
     cluster = cluster(info).start();
     LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
-    cluster.awaitReplicasOnline(leader, Duration.ofSeconds(20));
+    cluster.awaitReplicasInSync(leader, Duration.ofSeconds(20));
     Writer writer = cluster.writer();
     writer.start();
     awaitAcks(writer, 200);
