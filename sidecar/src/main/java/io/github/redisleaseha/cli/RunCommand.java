@@ -99,8 +99,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
   @Option(names = "--no-failover", defaultValue = "${env:NO_FAILOVER:-false}", description = "Never become leader. Env NO_FAILOVER.")
   boolean noFailover;
 
-  @Option(names = "--redis-user", defaultValue = "${env:REDIS_USER}", description = "Redis ACL user. Env REDIS_USER.")
-  String redisUser;
+  @Option(names = "--redis-user-file", defaultValue = "${env:REDIS_USER_FILE}", description = "File holding the Redis ACL user (or env REDIS_USER). Env REDIS_USER_FILE.")
+  Path redisUserFile;
 
   @Option(names = "--redis-password-file", defaultValue = "${env:REDIS_PASSWORD_FILE}", description = "File holding the Redis password (or env REDIS_PASSWORD). Env REDIS_PASSWORD_FILE.")
   Path redisPasswordFile;
@@ -119,7 +119,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         podName, namespace, leaseName, announceHost, announcePort, redisHost, redisPort, peers,
         peerSelector, writeService, endpointsMode, leaseDuration, renewDeadline, retryPeriod,
         healthInterval, healthFailures, catchupTimeout, maxLagBytes, handoverTimeout, httpPort,
-        noFailover, redisUser, redisPasswordFile, System.getenv("REDIS_PASSWORD"), kubeApiUrl,
+        noFailover, redisUserFile, System.getenv("REDIS_USER"), redisPasswordFile, System.getenv("REDIS_PASSWORD"), kubeApiUrl,
         minReplicasToWrite, minReplicasMaxLag);
   }
 

@@ -44,7 +44,8 @@ public final class ConfigValidator {
       Duration handoverTimeout,
       int httpPort,
       boolean noFailover,
-      String redisUser,
+      Path redisUserFile,
+      String redisUserEnv,
       Path redisPasswordFile,
       String redisPasswordEnv,
       String kubeApiUrl,
@@ -114,7 +115,8 @@ public final class ConfigValidator {
     if (!blank(r.kubeApiUrl()) && !r.kubeApiUrl().matches("https?://[^\\s/]+(/.*)?")) {
       p.add("--kube-api-url (KUBE_API_URL): '" + r.kubeApiUrl() + "' is not an http(s) URL");
     }
-    Secret password = readPassword(p, r.redisPasswordFile(), r.redisPasswordEnv());
+    Secret user = readSecret(p, "--redis-user-file (REDIS_USER_FILE)", r.redisUserFile(), r.redisUserEnv());
+    Secret password = readSecret(p, "--redis-password-file (REDIS_PASSWORD_FILE)", r.redisPasswordFile(), r.redisPasswordEnv());
 
     if (!p.isEmpty()) {
       throw new InvalidConfigException(p);
@@ -140,7 +142,7 @@ public final class ConfigValidator {
         r.handoverTimeout(),
         r.httpPort(),
         r.noFailover(),
-        blank(r.redisUser()) ? null : r.redisUser(),
+        user == null ? null : user.reveal(),
         password,
         blank(r.kubeApiUrl()) ? null : r.kubeApiUrl(),
         r.minReplicasToWrite(),
@@ -203,17 +205,18 @@ public final class ConfigValidator {
     return peers;
   }
 
-  private static Secret readPassword(List<String> p, Path file, String env) {
+  /** A credential from a file (preferred) or an environment variable; never from a flag's value. */
+  private static Secret readSecret(List<String> p, String flag, Path file, String env) {
     if (file != null) {
       try {
         String value = Files.readString(file, StandardCharsets.UTF_8).strip();
         if (value.isEmpty()) {
-          p.add("--redis-password-file (REDIS_PASSWORD_FILE): " + file + " is empty");
+          p.add(flag + ": " + file + " is empty");
           return null;
         }
         return new Secret(value);
       } catch (IOException | RuntimeException e) {
-        p.add("--redis-password-file (REDIS_PASSWORD_FILE): cannot read " + file);
+        p.add(flag + ": cannot read " + file);
         return null;
       }
     }

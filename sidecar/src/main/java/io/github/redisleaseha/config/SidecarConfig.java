@@ -33,7 +33,7 @@ import java.util.List;
  * @param handoverTimeout bound on a graceful handover (Redis FAILOVER plus the Lease move)
  * @param httpPort port of the health, role and handover HTTP endpoints
  * @param noFailover this node never becomes leader
- * @param redisUser ACL user, or null for the default user
+ * @param redisUser ACL user (from a file or env), or null for the default user
  * @param redisPassword Redis password, or null
  * @param kubeApiUrl API server URL to use instead of in-cluster or kubeconfig discovery, or null
  * @param minReplicasToWrite Redis {@code min-replicas-to-write} applied to the leader (0: off)
