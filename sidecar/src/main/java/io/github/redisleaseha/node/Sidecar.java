@@ -488,9 +488,17 @@ public final class Sidecar implements AutoCloseable {
       return "I am " + config.podName() + ", and the FAILOVER to " + to.name()
           + " did not complete; fenced and released the Lease for a normal failover";
     }
-    // FAILOVER made the target the only primary. While this node still holds a fresh Lease it moves
-    // the write endpoint there at once and records the target as the primary, so writes resume
-    // before the Lease itself changes hands, and a later leader catches up with the target.
+    try {
+      local.killNormalClients();
+      local.unpause();
+      fenced = false;
+    } catch (RuntimeException e) {
+      log.debug("Could not disconnect clients after handover", e);
+    }
+    // FAILOVER made the target the only primary; the clients disconnected above now retry. While
+    // this node still holds a fresh Lease it moves the write endpoint there at once and records the
+    // target as the primary, so writes resume before the Lease itself changes hands, and a later
+    // leader catches up with the target.
     if (lock.holdsFreshLease()) {
       try {
         RedisStatus targetStatus = peerNode(to).status();
@@ -502,13 +510,6 @@ public final class Sidecar implements AutoCloseable {
       } catch (ApiException | RuntimeException e) {
         log.debug("Could not move the write endpoint to {} during handover", to.name(), e);
       }
-    }
-    try {
-      local.killNormalClients();
-      local.unpause();
-      fenced = false;
-    } catch (RuntimeException e) {
-      log.debug("Could not disconnect clients after handover", e);
     }
     term = null;
     lock.release(handover);
