@@ -69,7 +69,6 @@ public final class Sidecar implements AutoCloseable {
   private final ScheduledExecutorService guard =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("fence-guard").daemon(true).factory());
   private final RateLimitedLog actionErrors = new RateLimitedLog(log, 10_000);
-  private final long startedNanos = System.nanoTime();
 
   // State owned by the control thread; volatile so the HTTP and guard threads read it safely.
   private volatile Observation lastObservation;
@@ -589,10 +588,6 @@ public final class Sidecar implements AutoCloseable {
   public record RoleView(
       String name, String role, String holder, String leader, long offset, long lagBytes,
       boolean fenced, boolean ready, long epoch, boolean handingOver) {}
-
-  public long uptimeMillis() {
-    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
-  }
 
   private static long nowMillis() {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
