@@ -471,7 +471,7 @@ public final class Sidecar implements AutoCloseable {
         return "I am " + config.podName() + ", and " + to.name()
             + " did not catch up within the handover timeout; fenced and released the Lease for a normal failover";
       }
-      local.failoverTo(to, 1);
+      startFailover(to, deadline);
     } catch (RuntimeException e) {
       release(false, Map.of());
       return "I am " + config.podName() + ", and the handover to " + to.name() + " failed ("
@@ -534,6 +534,25 @@ public final class Sidecar implements AutoCloseable {
         .map(m -> new PeerStatus(m, peerNode(m).status()))
         .filter(p -> p.redis().follows(config.self()) && p.redis().linkUp())
         .max((a, b) -> Long.compare(a.redis().offset(), b.redis().offset()));
+  }
+
+  /**
+   * Runs {@code FAILOVER TO target FORCE TIMEOUT 1}. Redis refuses while it does not yet count the
+   * target as an online replica (right after a full sync it waits for the replica's first ACK, up to
+   * a second); writes are paused meanwhile, so it is simply asked again until the deadline.
+   */
+  private void startFailover(Member to, long deadline) {
+    while (true) {
+      try {
+        local.failoverTo(to, 1);
+        return;
+      } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+        if (e.getMessage() == null || !e.getMessage().contains("not online") || nowMillis() >= deadline) {
+          throw e;
+        }
+        sleepQuietly(20);
+      }
+    }
   }
 
   /** Waits until {@code target}'s offset reaches the (paused) local primary's. */
