@@ -23,7 +23,8 @@ public final class AotCache {
       return cached;
     }
     cached = Optional.empty();
-    if (!Boolean.parseBoolean(System.getProperty("sidecar.aot", "true"))) {
+    // One-step AOT cache creation (-XX:AOTCacheOutput) needs JDK 25; older JDKs run without it.
+    if (!Boolean.parseBoolean(System.getProperty("sidecar.aot", "true")) || Runtime.version().feature() < 25) {
       return cached;
     }
     try {
