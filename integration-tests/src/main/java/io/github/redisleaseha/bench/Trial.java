@@ -130,8 +130,7 @@ final class Trial {
     if (address == null) {
       return values;
     }
-    int colon = address.lastIndexOf(':');
-    try (Jedis j = new Jedis(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)), 5000)) {
+    try (Jedis j = Writer.connect(address, 5000)) {
       for (String s : j.lrange(key, 0, -1)) {
         values.add(Long.parseLong(s));
       }

@@ -200,24 +200,12 @@ public final class LocalCluster implements AutoCloseable {
     return nodes;
   }
 
-  public Node node(String name) {
-    return nodes.stream().filter(n -> n.name.equals(name)).findFirst().orElseThrow();
-  }
-
   public ApiServerProcess apiServer() {
     return api;
   }
 
   public ApiClient client() {
     return client;
-  }
-
-  public Path dir() {
-    return dir;
-  }
-
-  public String password() {
-    return settings.password;
   }
 
   /** The Lease as the API server has it now, or null. */

@@ -76,10 +76,6 @@ public final class Proc implements AutoCloseable {
     return process.isAlive();
   }
 
-  public Path log() {
-    return log;
-  }
-
   public void signal(String signal) {
     try {
       new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);

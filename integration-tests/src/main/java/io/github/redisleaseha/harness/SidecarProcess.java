@@ -137,14 +137,6 @@ public final class SidecarProcess implements AutoCloseable {
     return proc == null ? "" : proc.output();
   }
 
-  public Path log() {
-    return log;
-  }
-
-  public int httpPort() {
-    return httpPort;
-  }
-
   @Override
   public void close() {
     if (proc != null) {

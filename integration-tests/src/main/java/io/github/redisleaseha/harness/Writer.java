@@ -5,7 +5,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import redis.clients.jedis.Jedis;
 
@@ -39,7 +38,6 @@ public final class Writer implements AutoCloseable {
   private final Mode mode;
   private final String key;
   private final List<Ack> acks = new ArrayList<>();
-  private final AtomicLong errors = new AtomicLong();
   private volatile String target;
   private volatile boolean running;
   private Thread resolverThread;
@@ -95,8 +93,7 @@ public final class Writer implements AutoCloseable {
       try {
         if (t != null && !t.equals(connected)) {
           close(jedis);
-          int colon = t.lastIndexOf(':');
-          jedis = new Jedis(t.substring(0, colon), Integer.parseInt(t.substring(colon + 1)), 300, 300);
+          jedis = connect(t, 300);
           if (password != null) {
             jedis.auth(password);
           }
@@ -109,7 +106,6 @@ public final class Writer implements AutoCloseable {
           }
         }
       } catch (RuntimeException e) {
-        errors.incrementAndGet();
         close(jedis);
         jedis = null;
         connected = null;
@@ -126,6 +122,12 @@ public final class Writer implements AutoCloseable {
       }
     }
     close(jedis);
+  }
+
+  /** A Jedis connection to {@code host:port}. */
+  public static Jedis connect(String address, int timeoutMillis) {
+    int colon = address.lastIndexOf(':');
+    return new Jedis(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)), timeoutMillis, timeoutMillis);
   }
 
   private String resolveQuietly() {
@@ -158,10 +160,6 @@ public final class Writer implements AutoCloseable {
     synchronized (acks) {
       return List.copyOf(acks);
     }
-  }
-
-  public long errors() {
-    return errors.get();
   }
 
   public int ackCount() {
