@@ -114,13 +114,25 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
   @Option(names = "--min-replicas-max-lag", defaultValue = "${env:MIN_REPLICAS_MAX_LAG:-10}", description = "Redis min-replicas-max-lag in seconds. Env MIN_REPLICAS_MAX_LAG. Default: ${DEFAULT-VALUE}.")
   int minReplicasMaxLag;
 
+  @Option(names = "--redis-tls", defaultValue = "${env:REDIS_TLS:-false}", description = "Talk TLS to Redis (implied by the TLS file flags). Env REDIS_TLS.")
+  boolean redisTls;
+
+  @Option(names = "--redis-tls-ca-file", defaultValue = "${env:REDIS_TLS_CA_FILE}", description = "PEM CA certificates to trust for Redis's certificate (default: the JVM's). Env REDIS_TLS_CA_FILE.")
+  Path redisTlsCaFile;
+
+  @Option(names = "--redis-tls-cert-file", defaultValue = "${env:REDIS_TLS_CERT_FILE}", description = "PEM client certificate to present to Redis, with --redis-tls-key-file. Env REDIS_TLS_CERT_FILE.")
+  Path redisTlsCertFile;
+
+  @Option(names = "--redis-tls-key-file", defaultValue = "${env:REDIS_TLS_KEY_FILE}", description = "PEM private key of the client certificate. Env REDIS_TLS_KEY_FILE.")
+  Path redisTlsKeyFile;
+
   ConfigValidator.Raw raw() {
     return new ConfigValidator.Raw(
         podName, namespace, leaseName, announceHost, announcePort, redisHost, redisPort, peers,
         peerSelector, writeService, endpointsMode, leaseDuration, renewDeadline, retryPeriod,
         healthInterval, healthFailures, catchupTimeout, maxLagBytes, handoverTimeout, httpPort,
         noFailover, redisUserFile, System.getenv("REDIS_USER"), redisPasswordFile, System.getenv("REDIS_PASSWORD"), kubeApiUrl,
-        minReplicasToWrite, minReplicasMaxLag);
+        minReplicasToWrite, minReplicasMaxLag, redisTls, redisTlsCaFile, redisTlsCertFile, redisTlsKeyFile);
   }
 
   @Override

@@ -50,7 +50,11 @@ public final class ConfigValidator {
       String redisPasswordEnv,
       String kubeApiUrl,
       int minReplicasToWrite,
-      int minReplicasMaxLag) {}
+      int minReplicasMaxLag,
+      boolean redisTls,
+      Path redisTlsCaFile,
+      Path redisTlsCertFile,
+      Path redisTlsKeyFile) {}
 
   /** Thrown with every problem found; the message lists them one per line. */
   public static final class InvalidConfigException extends Exception {
@@ -117,6 +121,7 @@ public final class ConfigValidator {
     }
     Secret user = readSecret(p, "--redis-user-file (REDIS_USER_FILE)", r.redisUserFile(), r.redisUserEnv());
     Secret password = readSecret(p, "--redis-password-file (REDIS_PASSWORD_FILE)", r.redisPasswordFile(), r.redisPasswordEnv());
+    RedisTls tls = tls(p, r);
 
     if (!p.isEmpty()) {
       throw new InvalidConfigException(p);
@@ -146,7 +151,26 @@ public final class ConfigValidator {
         password,
         blank(r.kubeApiUrl()) ? null : r.kubeApiUrl(),
         r.minReplicasToWrite(),
-        r.minReplicasMaxLag());
+        r.minReplicasMaxLag(),
+        tls);
+  }
+
+  /** TLS when asked for or when any TLS file is given; null for plain TCP. */
+  private static RedisTls tls(List<String> p, Raw r) {
+    boolean wanted = r.redisTls() || r.redisTlsCaFile() != null || r.redisTlsCertFile() != null || r.redisTlsKeyFile() != null;
+    if (!wanted) {
+      return null;
+    }
+    if ((r.redisTlsCertFile() == null) != (r.redisTlsKeyFile() == null)) {
+      p.add(RedisTls.CERT_FLAG + " and " + RedisTls.KEY_FLAG + ": give both or neither");
+      return null;
+    }
+    try {
+      return RedisTls.load(r.redisTlsCaFile(), r.redisTlsCertFile(), r.redisTlsKeyFile());
+    } catch (RedisTls.TlsConfigException e) {
+      p.add(e.getMessage());
+      return null;
+    }
   }
 
   /**

@@ -38,6 +38,7 @@ import java.util.List;
  * @param kubeApiUrl API server URL to use instead of in-cluster or kubeconfig discovery, or null
  * @param minReplicasToWrite Redis {@code min-replicas-to-write} applied to the leader (0: off)
  * @param minReplicasMaxLag Redis {@code min-replicas-max-lag} in seconds, with the above
+ * @param redisTls TLS to every Redis (local and peers), or null for plain TCP
  */
 public record SidecarConfig(
     String podName,
@@ -64,7 +65,8 @@ public record SidecarConfig(
     Secret redisPassword,
     String kubeApiUrl,
     int minReplicasToWrite,
-    int minReplicasMaxLag) {
+    int minReplicasMaxLag,
+    RedisTls redisTls) {
 
   public Policy policy() {
     return new Policy(

@@ -34,19 +34,24 @@ public final class HttpApi implements AutoCloseable {
       respond(ex, role.ready() ? 200 : 503, "text/plain", (role.ready() ? "ready " : "not ready ") + role.role() + "\n");
     });
     server.createContext("/role", ex -> respond(ex, 200, "application/json", GSON.toJson(sidecar.role()) + "\n"));
-    server.createContext("/handover", ex -> {
-      if (!"POST".equals(ex.getRequestMethod())) {
-        respond(ex, 405, "text/plain", "use POST\n");
-        return;
-      }
-      try {
-        String result = sidecar.handover().get(handoverTimeoutMillis * 2 + 1000, TimeUnit.MILLISECONDS);
-        respond(ex, 200, "text/plain", result + "\n");
-      } catch (Exception e) {
-        log.warn("Handover request failed", e);
-        respond(ex, 500, "text/plain", "handover failed\n");
-      }
-    });
+    // POST /handover for people and tools; GET /prestop for the kubelet's preStop hook, which can
+    // only send GET. Both return once the handover is done (at once on a replica).
+    server.createContext("/handover", ex -> handover(ex, "POST", sidecar, handoverTimeoutMillis));
+    server.createContext("/prestop", ex -> handover(ex, "GET", sidecar, handoverTimeoutMillis));
+  }
+
+  private static void handover(HttpExchange ex, String method, Sidecar sidecar, long timeoutMillis) throws IOException {
+    if (!method.equals(ex.getRequestMethod())) {
+      respond(ex, 405, "text/plain", "use " + method + "\n");
+      return;
+    }
+    try {
+      String result = sidecar.handover().get(timeoutMillis * 2 + 1000, TimeUnit.MILLISECONDS);
+      respond(ex, 200, "text/plain", result + "\n");
+    } catch (Exception e) {
+      log.warn("Handover request failed", e);
+      respond(ex, 500, "text/plain", "handover failed\n");
+    }
   }
 
   public void start() {

@@ -113,6 +113,10 @@ public final class Sidecar implements AutoCloseable {
     if (config.redisPassword() != null) {
       builder.password(config.redisPassword().reveal());
     }
+    if (config.redisTls() != null) {
+      builder.ssl(true).sslSocketFactory(config.redisTls().socketFactory());
+      log.info("Redis connections use {}", config.redisTls().description());
+    }
     this.redisClientConfig = builder.build();
     this.local = new RedisNode(config.redisHost(), config.redisPort(), redisClientConfig);
     lock.setEligibility(this::eligibility);

@@ -80,6 +80,8 @@ public final class RedisNode implements AutoCloseable {
             .connectionTimeoutMillis(clientConfig.getConnectionTimeoutMillis())
             .socketTimeoutMillis(clientConfig.getSocketTimeoutMillis())
             .clientSetInfoConfig(ClientSetInfoConfig.DISABLED)
+            .ssl(clientConfig.isSsl())
+            .sslSocketFactory(clientConfig.getSslSocketFactory())
             .build();
     Connection c = new Connection(address, bare);
     try {

@@ -19,7 +19,7 @@ class ConfigValidatorTest {
         "redis-0=10.0.0.1:6379,redis-1=10.0.0.2:6379", null, "redis-write", EndpointsMode.SLICE,
         Durations.parse(leaseDuration), Durations.parse(renewDeadline), Durations.parse(retryPeriod),
         Duration.ofMillis(100), 3, Duration.ofSeconds(5), 1024, Duration.ofSeconds(10), 8080, false,
-        null, null, passwordFile, null, null, 0, 10);
+        null, null, passwordFile, null, null, 0, 10, false, null, null, null);
   }
 
   @Test

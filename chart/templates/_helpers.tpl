@@ -1,0 +1,327 @@
+{{/*
+Named templates. Besides the chart's own manifests, three of them are the reusable parts for
+injecting the sidecar into a Redis StatefulSet you already run (see the README):
+  redis-lease-ha.sidecarContainer  the sidecar container (one list item of spec.containers)
+  redis-lease-ha.sidecarVolumes    the volumes it mounts (list items of spec.volumes)
+  redis-lease-ha.rbac              ServiceAccount, Role and RoleBinding
+  redis-lease-ha.writeService      the selector-less write Service
+All take the chart context (or a dict with Values, Release and Chart of this chart's values).
+*/}}
+
+{{- define "redis-lease-ha.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "redis-lease-ha.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "redis-lease-ha.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{ include "redis-lease-ha.selectorLabels" . }}
+{{- end -}}
+
+{{- define "redis-lease-ha.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "redis-lease-ha.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* The labels that select the Redis pods: the chart's own, or workload.podSelector. */}}
+{{- define "redis-lease-ha.podSelector" -}}
+{{- if .Values.workload.podSelector -}}
+{{- toYaml .Values.workload.podSelector -}}
+{{- else -}}
+{{- include "redis-lease-ha.selectorLabels" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The same labels as a label selector string, for the sidecar's peer discovery. */}}
+{{- define "redis-lease-ha.podSelectorString" -}}
+{{- $labels := include "redis-lease-ha.podSelector" . | fromYaml -}}
+{{- $pairs := list -}}
+{{- range $k := keys $labels | sortAlpha -}}
+{{- $pairs = append $pairs (printf "%s=%s" $k (get $labels $k)) -}}
+{{- end -}}
+{{- join "," $pairs -}}
+{{- end -}}
+
+{{- define "redis-lease-ha.serviceAccountName" -}}
+{{- default (include "redis-lease-ha.fullname" .) .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{- define "redis-lease-ha.leaseName" -}}
+{{- default (printf "%s-leader" (include "redis-lease-ha.fullname" .)) .Values.lease.name -}}
+{{- end -}}
+
+{{- define "redis-lease-ha.writeServiceName" -}}
+{{- default (printf "%s-write" (include "redis-lease-ha.fullname" .)) .Values.service.write.name -}}
+{{- end -}}
+
+{{- define "redis-lease-ha.readServiceName" -}}
+{{- default (printf "%s-read" (include "redis-lease-ha.fullname" .)) .Values.service.read.name -}}
+{{- end -}}
+
+{{- define "redis-lease-ha.headlessServiceName" -}}
+{{- printf "%s-headless" (include "redis-lease-ha.fullname" .) -}}
+{{- end -}}
+
+{{- define "redis-lease-ha.authSecretName" -}}
+{{- default (printf "%s-auth" (include "redis-lease-ha.fullname" .)) .Values.auth.existingSecret -}}
+{{- end -}}
+
+{{- define "redis-lease-ha.sidecarImage" -}}
+{{- printf "%s:%s" .Values.sidecar.image.repository (default .Chart.AppVersion .Values.sidecar.image.tag) -}}
+{{- end -}}
+
+{{/* Paths where the secrets are mounted, shared by Redis, the sidecar and the test pod. */}}
+{{- define "redis-lease-ha.authDir" -}}/etc/redis-lease-ha/auth{{- end -}}
+{{- define "redis-lease-ha.tlsDir" -}}/etc/redis-lease-ha/tls{{- end -}}
+
+{{- define "redis-lease-ha.sidecarVolumes" -}}
+- name: sidecar-tmp
+  emptyDir:
+    sizeLimit: 16Mi
+{{- if .Values.auth.enabled }}
+- name: redis-auth
+  secret:
+    secretName: {{ include "redis-lease-ha.authSecretName" . }}
+    defaultMode: 0440
+{{- end }}
+{{- if .Values.tls.enabled }}
+- name: redis-tls
+  secret:
+    secretName: {{ required "tls.existingSecret is required when tls.enabled is true" .Values.tls.existingSecret }}
+    defaultMode: 0440
+{{- end }}
+{{- end -}}
+
+{{- define "redis-lease-ha.sidecarContainer" -}}
+- name: sidecar
+  image: {{ include "redis-lease-ha.sidecarImage" . }}
+  imagePullPolicy: {{ .Values.sidecar.image.pullPolicy }}
+  args: ["run"]
+  env:
+    - name: POD_NAME
+      valueFrom:
+        fieldRef:
+          fieldPath: metadata.name
+    - name: POD_NAMESPACE
+      valueFrom:
+        fieldRef:
+          fieldPath: metadata.namespace
+    - name: ANNOUNCE_HOST
+      valueFrom:
+        fieldRef:
+          fieldPath: status.podIP
+    - name: REDIS_PORT
+      value: {{ .Values.redis.port | quote }}
+    - name: PEER_SELECTOR
+      value: {{ include "redis-lease-ha.podSelectorString" . | quote }}
+    - name: LEASE_NAME
+      value: {{ include "redis-lease-ha.leaseName" . }}
+    - name: WRITE_SERVICE
+      value: {{ include "redis-lease-ha.writeServiceName" . }}
+    - name: ENDPOINTS_MODE
+      value: {{ .Values.endpointsMode }}
+    - name: LEASE_DURATION
+      value: {{ .Values.lease.duration | quote }}
+    - name: RENEW_DEADLINE
+      value: {{ .Values.lease.renewDeadline | quote }}
+    - name: RETRY_PERIOD
+      value: {{ .Values.lease.retryPeriod | quote }}
+    - name: HEALTH_INTERVAL
+      value: {{ .Values.failover.healthInterval | quote }}
+    - name: HEALTH_FAILURES
+      value: {{ .Values.failover.healthFailures | quote }}
+    - name: CATCHUP_TIMEOUT
+      value: {{ .Values.failover.catchupTimeout | quote }}
+    - name: MAX_LAG_BYTES
+      value: {{ .Values.failover.maxLagBytes | int64 | quote }}
+    - name: HANDOVER_TIMEOUT
+      value: {{ .Values.failover.handoverTimeout | quote }}
+    - name: MIN_REPLICAS_TO_WRITE
+      value: {{ .Values.failover.minReplicasToWrite | quote }}
+    - name: MIN_REPLICAS_MAX_LAG
+      value: {{ .Values.failover.minReplicasMaxLag | quote }}
+    - name: HTTP_PORT
+      value: {{ .Values.sidecar.httpPort | quote }}
+    {{- if .Values.auth.enabled }}
+    - name: REDIS_PASSWORD_FILE
+      value: {{ include "redis-lease-ha.authDir" . }}/{{ .Values.auth.passwordKey }}
+    {{- end }}
+    {{- if .Values.tls.enabled }}
+    - name: REDIS_TLS_CA_FILE
+      value: {{ include "redis-lease-ha.tlsDir" . }}/ca.crt
+    - name: REDIS_TLS_CERT_FILE
+      value: {{ include "redis-lease-ha.tlsDir" . }}/tls.crt
+    - name: REDIS_TLS_KEY_FILE
+      value: {{ include "redis-lease-ha.tlsDir" . }}/tls.key
+    {{- end }}
+    {{- with .Values.sidecar.extraEnv }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  ports:
+    - name: http
+      containerPort: {{ .Values.sidecar.httpPort }}
+      protocol: TCP
+  readinessProbe:
+    httpGet:
+      path: /readyz
+      port: http
+    periodSeconds: 2
+    failureThreshold: 1
+    successThreshold: 1
+  livenessProbe:
+    httpGet:
+      path: /healthz
+      port: http
+    periodSeconds: 10
+    failureThreshold: 3
+  lifecycle:
+    preStop:
+      # Hands the leadership over (0 acknowledged writes lost) before the pod stops; returns once
+      # done, or at once on a replica.
+      httpGet:
+        path: /prestop
+        port: http
+  resources:
+    {{- toYaml .Values.sidecar.resources | nindent 4 }}
+  securityContext:
+    {{- toYaml .Values.containerSecurityContext | nindent 4 }}
+  volumeMounts:
+    - name: sidecar-tmp
+      mountPath: /tmp
+    {{- if .Values.auth.enabled }}
+    - name: redis-auth
+      mountPath: {{ include "redis-lease-ha.authDir" . }}
+      readOnly: true
+    {{- end }}
+    {{- if .Values.tls.enabled }}
+    - name: redis-tls
+      mountPath: {{ include "redis-lease-ha.tlsDir" . }}
+      readOnly: true
+    {{- end }}
+{{- end -}}
+
+{{/*
+RBAC: exactly the API calls the sidecar makes. create cannot be narrowed by name in Kubernetes, so
+each resource has a create rule and a get/update rule restricted to the one object it manages.
+*/}}
+{{- define "redis-lease-ha.rbac" -}}
+{{- $name := include "redis-lease-ha.serviceAccountName" . -}}
+{{- if .Values.serviceAccount.create }}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ $name }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "redis-lease-ha.labels" . | nindent 4 }}
+automountServiceAccountToken: true
+{{- end }}
+{{- if .Values.rbac.create }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {{ $name }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "redis-lease-ha.labels" . | nindent 4 }}
+rules:
+  # The Lease: created by the first sidecar, then read and renewed (update) by all.
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    verbs: ["create"]
+  - apiGroups: ["coordination.k8s.io"]
+    resources: ["leases"]
+    resourceNames: [{{ include "redis-lease-ha.leaseName" . | quote }}]
+    verbs: ["get", "update"]
+  {{- if eq .Values.endpointsMode "endpoints" }}
+  # The write Service's Endpoints: created by the first leader, then pointed at each new leader.
+  - apiGroups: [""]
+    resources: ["endpoints"]
+    verbs: ["create"]
+  - apiGroups: [""]
+    resources: ["endpoints"]
+    resourceNames: [{{ include "redis-lease-ha.writeServiceName" . | quote }}]
+    verbs: ["get", "update"]
+  {{- else }}
+  # The write Service's EndpointSlice: created by the first leader, then pointed at each new leader.
+  - apiGroups: ["discovery.k8s.io"]
+    resources: ["endpointslices"]
+    verbs: ["create"]
+  - apiGroups: ["discovery.k8s.io"]
+    resources: ["endpointslices"]
+    resourceNames: [{{ printf "%s-leader" (include "redis-lease-ha.writeServiceName" .) | quote }}]
+    verbs: ["get", "update"]
+  {{- end }}
+  # Peer discovery: the Redis pods by label selector (list cannot be narrowed by name).
+  - apiGroups: [""]
+    resources: ["pods"]
+    verbs: ["list"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {{ $name }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "redis-lease-ha.labels" . | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: {{ $name }}
+subjects:
+  - kind: ServiceAccount
+    name: {{ $name }}
+    namespace: {{ .Release.Namespace }}
+{{- end }}
+{{- end -}}
+
+{{- define "redis-lease-ha.writeService" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "redis-lease-ha.writeServiceName" . }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "redis-lease-ha.labels" . | nindent 4 }}
+    app.kubernetes.io/component: write
+  annotations:
+    redis-lease-ha.io/endpoints: "managed by the redis-lease-ha sidecar; points at the Lease holder"
+spec:
+  # No selector: the leader's sidecar publishes this Service's endpoints.
+  type: {{ .Values.service.write.type }}
+  ports:
+    - name: redis
+      port: {{ .Values.service.write.port }}
+      protocol: TCP
+{{- end -}}
+
+{{- define "redis-lease-ha.readService" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "redis-lease-ha.readServiceName" . }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "redis-lease-ha.labels" . | nindent 4 }}
+    app.kubernetes.io/component: read
+spec:
+  type: {{ .Values.service.read.type }}
+  # Every ready Redis pod: the leader and the replicas in sync (the sidecar's /readyz).
+  selector:
+    {{- include "redis-lease-ha.podSelector" . | nindent 4 }}
+  ports:
+    - name: redis
+      port: {{ .Values.service.read.port }}
+      targetPort: {{ .Values.redis.port }}
+      protocol: TCP
+{{- end -}}
