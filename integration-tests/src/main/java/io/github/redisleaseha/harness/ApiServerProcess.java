@@ -18,13 +18,27 @@ public final class ApiServerProcess implements AutoCloseable {
   }
 
   public static ApiServerProcess start(Path log) {
+    return start(log, "127.0.0.1", null);
+  }
+
+  /**
+   * Starts the API server bound to {@code bindHost} (0.0.0.0 to serve containers), appending each
+   * request as {@code METHOD path user-agent} to {@code requestLog} when it is not null.
+   */
+  public static ApiServerProcess start(Path log, String bindHost, Path requestLog) {
     String[] line = new String[1];
-    Proc proc = Proc.startAndAwaitLine(
-        "api-server",
-        List.of(SidecarProcess.java(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath(),
-            MockApiServerMain.class.getName(), "127.0.0.1", "0"),
-        log, l -> l.startsWith("LISTENING "), line);
+    List<String> cmd = new java.util.ArrayList<>(List.of(
+        SidecarProcess.java(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath(),
+        MockApiServerMain.class.getName(), bindHost, "0"));
+    if (requestLog != null) {
+      cmd.add(requestLog.toString());
+    }
+    Proc proc = Proc.startAndAwaitLine("api-server", cmd, log, l -> l.startsWith("LISTENING "), line);
     return new ApiServerProcess(proc, Integer.parseInt(line[0].substring("LISTENING ".length()).trim()));
+  }
+
+  public int port() {
+    return port;
   }
 
   /** The harness's own classpath: from the build's classpath file, or this JVM's. */

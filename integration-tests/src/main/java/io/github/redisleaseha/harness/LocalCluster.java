@@ -6,7 +6,13 @@ import io.github.redisleaseha.kube.WriteEndpoint;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoordinationV1Api;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1Container;
 import io.kubernetes.client.openapi.models.V1Lease;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1Pod;
+import io.kubernetes.client.openapi.models.V1PodSpec;
+import io.kubernetes.client.openapi.models.V1PodStatus;
 import io.kubernetes.client.util.ClientBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,6 +38,7 @@ public final class LocalCluster implements AutoCloseable {
   public static final String NAMESPACE = "default";
   public static final String LEASE = "redis-leader";
   public static final String WRITE_SERVICE = "redis-write";
+  public static final String HARNESS_USER_AGENT = "redis-lease-ha-harness";
 
   /** One pod: its Redis and its sidecar. */
   public static final class Node {
@@ -61,6 +68,34 @@ public final class LocalCluster implements AutoCloseable {
     private Path dir;
     private Path aotTraining;
     private java.util.function.Consumer<ApiClient> beforeSidecars = c -> { };
+    private String leaseName = LEASE;
+    private String writeService = WRITE_SERVICE;
+    private String peerSelector;
+    private Map<String, String> podLabels = Map.of();
+    private Path requestLog;
+
+    /** The Lease and write Service names (default {@link #LEASE} and {@link #WRITE_SERVICE}). */
+    public Builder names(String lease, String writeService) {
+      this.leaseName = lease;
+      this.writeService = writeService;
+      return this;
+    }
+
+    /**
+     * Peers by label selector instead of a static list, as in a cluster: each node gets a Pod object
+     * with {@code labels} and its address as pod IP.
+     */
+    public Builder peerSelector(String selector, Map<String, String> labels) {
+      this.peerSelector = selector;
+      this.podLabels = Map.copyOf(labels);
+      return this;
+    }
+
+    /** Has the API server append every request as {@code METHOD path user-agent} to {@code file}. */
+    public Builder recordRequests(Path file) {
+      this.requestLog = file;
+      return this;
+    }
 
     public Builder size(int n) {
       this.size = n;
@@ -134,10 +169,12 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private LocalCluster startAll() {
-    api = ApiServerProcess.start(dir.resolve("api-server.log"));
+    api = ApiServerProcess.start(dir.resolve("api-server.log"), "127.0.0.1", settings.requestLog);
     client = new ClientBuilder().setBasePath(api.url()).build();
+    // Tells the harness's own API calls apart from the sidecars' in the request log.
+    client.setUserAgent(HARNESS_USER_AGENT);
     client.setHttpClient(client.getHttpClient().newBuilder().readTimeout(2, TimeUnit.SECONDS).callTimeout(3, TimeUnit.SECONDS).build());
-    endpoint = new WriteEndpoint(client, NAMESPACE, WRITE_SERVICE, settings.mode);
+    endpoint = new WriteEndpoint(client, NAMESPACE, settings.writeService, settings.mode);
     String[] hosts = new String[settings.size];
     for (int i = 0; i < settings.size; i++) {
       hosts[i] = hostOf(i);
@@ -172,10 +209,15 @@ public final class LocalCluster implements AutoCloseable {
           "POD_NAME", name,
           "POD_NAMESPACE", NAMESPACE,
           "ANNOUNCE_HOST", hosts[i],
-          "PEERS", peerList,
           "KUBE_API_URL", api.url(),
-          "LEASE_NAME", LEASE,
-          "WRITE_SERVICE", WRITE_SERVICE));
+          "LEASE_NAME", settings.leaseName,
+          "WRITE_SERVICE", settings.writeService));
+      if (settings.peerSelector == null) {
+        env.put("PEERS", peerList);
+      } else {
+        env.put("PEER_SELECTOR", settings.peerSelector);
+        createPod(name, hosts[i]);
+      }
       if (secret != null) {
         env.put("REDIS_PASSWORD_FILE", secret.toString());
       }
@@ -190,6 +232,18 @@ public final class LocalCluster implements AutoCloseable {
       n.sidecar.start();
     }
     return this;
+  }
+
+  private void createPod(String name, String ip) {
+    V1Pod pod = new V1Pod().apiVersion("v1").kind("Pod")
+        .metadata(new V1ObjectMeta().name(name).namespace(NAMESPACE).labels(settings.podLabels))
+        .spec(new V1PodSpec().containers(List.of(new V1Container().name("redis").image("redis"))))
+        .status(new V1PodStatus().podIP(ip));
+    try {
+      new CoreV1Api(client).createNamespacedPod(NAMESPACE, pod).execute();
+    } catch (ApiException e) {
+      throw new IllegalStateException("cannot create pod " + name + ": " + e.getCode(), e);
+    }
   }
 
   public static String podName(int index) {
@@ -211,7 +265,7 @@ public final class LocalCluster implements AutoCloseable {
   /** The Lease as the API server has it now, or null. */
   public V1Lease lease() {
     try {
-      return new CoordinationV1Api(client).readNamespacedLease(LEASE, NAMESPACE).execute();
+      return new CoordinationV1Api(client).readNamespacedLease(settings.leaseName, NAMESPACE).execute();
     } catch (ApiException e) {
       return null;
     }

@@ -86,9 +86,13 @@ public final class SidecarProcess implements AutoCloseable {
   }
 
   public String get(String path) {
+    return get(path, Duration.ofSeconds(2));
+  }
+
+  public String get(String path, Duration timeout) {
     try {
       HttpResponse<String> r = HTTP.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(2)).build(),
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(timeout).build(),
           HttpResponse.BodyHandlers.ofString());
       return r.statusCode() + " " + r.body();
     } catch (Exception e) {

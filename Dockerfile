@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# The sidecar image: a jlink'd JRE with only the modules the sidecar uses, the shaded jar, a non-root
+# user. Base images are build arguments so the image also builds without a registry, from locally
+# made bases (see scripts/e2e-images.sh):
+#   BUILD_IMAGE   a JDK >= 21 with Maven on the PATH and JAVA_HOME set
+#   RUNTIME_BASE  a glibc Linux (Debian bookworm slim by default)
+ARG BUILD_IMAGE=docker.io/library/maven:3.9-eclipse-temurin-25
+ARG RUNTIME_BASE=docker.io/library/debian:bookworm-slim
+
+FROM ${BUILD_IMAGE} AS build
+WORKDIR /src
+COPY pom.xml ./
+COPY sidecar/pom.xml sidecar/
+COPY integration-tests/pom.xml integration-tests/
+COPY sidecar/src sidecar/src
+RUN mvn -B -ntp -q -pl sidecar -am package -DskipTests \
+ && cp sidecar/target/redis-lease-ha-all.jar /redis-lease-ha.jar
+# Modules found with: jdeps --print-module-deps --recursive over the sidecar and its dependencies.
+RUN "$JAVA_HOME/bin/jlink" \
+      --add-modules java.base,java.compiler,java.desktop,java.management,java.naming,java.sql,jdk.httpserver,jdk.unsupported \
+      --strip-java-debug-attributes --no-man-pages --no-header-files --compress=zip-6 --generate-cds-archive \
+      --output /opt/jre
+
+FROM ${RUNTIME_BASE}
+LABEL org.opencontainers.image.title="redis-lease-ha" \
+      org.opencontainers.image.description="Redis HA sidecar: Kubernetes Lease election, fencing and a write Service that follows the leader" \
+      org.opencontainers.image.licenses="Apache-2.0"
+COPY --from=build /opt/jre /opt/jre
+COPY --from=build /redis-lease-ha.jar /app/redis-lease-ha.jar
+RUN groupadd --gid 10001 sidecar \
+ && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sidecar
+USER 10001:10001
+EXPOSE 8080
+# Small, predictable memory: a 32 MiB heap, serial GC, C1 only, compact object headers, no perf file
+# (the root filesystem is read-only in the chart).
+ENTRYPOINT ["/opt/jre/bin/java", "-Xss512k", "-Xms8m", "-Xmx32m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", \
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=16m", \
+            "-XX:+UseCompactObjectHeaders", "-XX:-UsePerfData", "-jar", "/app/redis-lease-ha.jar"]
+CMD ["run"]
