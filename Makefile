@@ -9,7 +9,7 @@ export JAVA_HOME
 MVN := mvn -B -ntp
 HARNESS_CP = integration-tests/target/classes:$$(cat integration-tests/target/classpath.txt)
 
-.PHONY: help build test unit demo bench bench-quick deps check-jdk clean
+.PHONY: help build test unit demo bench bench-quick e2e deps check-jdk clean
 
 help:
 	@echo "make demo   - local 3-node cluster: shows a leader, a Redis crash failover and a graceful handover"
@@ -17,6 +17,7 @@ help:
 	@echo "make build  - build the sidecar jar (sidecar/target/redis-lease-ha-all.jar)"
 	@echo "make unit   - unit tests only"
 	@echo "make bench  - failover measurements, ours next to Redis Sentinel (about 15 min); bench-quick: 1 trial each"
+	@echo "make e2e    - the real image in podman containers (root): Redis crash, pod loss and graceful stop (about 3 min)"
 
 check-jdk:
 	@if [ -z "$(JAVA_HOME)" ]; then \
@@ -60,6 +61,9 @@ bench: deps build
 
 bench-quick: deps build
 	$(JAVA_HOME)/bin/java -cp "$(HARNESS_CP)" io.github.redisleaseha.bench.Bench --out target/bench-quick --trials 1 --idle-seconds 5 $(BENCH_ARGS)
+
+e2e: deps build
+	MVN="$(MVN)" bash scripts/e2e.sh
 
 clean:
 	$(MVN) -q clean

@@ -74,6 +74,7 @@ fi
 
 echo "Building localhost/redis-lease-ha:e2e from the Dockerfile"
 # The host's Maven repository is mounted so the build stage does not download everything again.
+mkdir -p "$HOME/.m2"
 podman build -q -t localhost/redis-lease-ha:e2e \
   --build-arg BUILD_IMAGE=localhost/redis-lease-ha-build:jdk \
   --build-arg RUNTIME_BASE=localhost/debian:bookworm \
