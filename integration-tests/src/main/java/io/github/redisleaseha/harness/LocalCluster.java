@@ -73,6 +73,13 @@ public final class LocalCluster implements AutoCloseable {
     private String peerSelector;
     private Map<String, String> podLabels = Map.of();
     private Path requestLog;
+    private TlsFiles tls;
+
+    /** Redis over TLS only, with client certificates; the sidecars get the TLS flags. */
+    public Builder tls(TlsFiles files) {
+      this.tls = files;
+      return this;
+    }
 
     /** The Lease and write Service names (default {@link #LEASE} and {@link #WRITE_SERVICE}). */
     public Builder names(String lease, String writeService) {
@@ -120,6 +127,10 @@ public final class LocalCluster implements AutoCloseable {
     public Builder password(String p) {
       this.password = p;
       return this;
+    }
+
+    public Path dir() {
+      return dir;
     }
 
     public Builder dir(Path d) {
@@ -196,7 +207,7 @@ public final class LocalCluster implements AutoCloseable {
     }
     for (int i = 0; i < settings.size; i++) {
       String name = podName(i);
-      RedisProcess redis = new RedisProcess(name, hosts[i], port, dir.resolve(name), settings.password);
+      RedisProcess redis = new RedisProcess(name, hosts[i], port, dir.resolve(name), settings.password, settings.tls);
       redis.start();
       int httpPort = FreePorts.find("127.0.0.1");
       List<String> args = new ArrayList<>(List.of(
@@ -204,6 +215,9 @@ public final class LocalCluster implements AutoCloseable {
           "--redis-port", Integer.toString(port),
           "--http-port", Integer.toString(httpPort),
           "--endpoints-mode", settings.mode.name().toLowerCase()));
+      if (settings.tls != null) {
+        args.addAll(settings.tls.sidecarArgs());
+      }
       args.addAll(settings.extraArgs);
       Map<String, String> env = new HashMap<>(Map.of(
           "POD_NAME", name,

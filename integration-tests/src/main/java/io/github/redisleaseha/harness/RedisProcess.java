@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -20,29 +22,40 @@ public final class RedisProcess implements AutoCloseable {
   private final int port;
   private final Path dir;
   private final String password;
+  private final TlsFiles tls;
+  private final javax.net.ssl.SSLSocketFactory tlsSockets;
   private Proc proc;
 
   public RedisProcess(String name, String host, int port, Path dir, String password) {
+    this(name, host, port, dir, password, null);
+  }
+
+  /** With {@code tls}, Redis serves and replicates over TLS only and requires client certificates. */
+  public RedisProcess(String name, String host, int port, Path dir, String password, TlsFiles tls) {
     this.name = name;
     this.host = host;
     this.port = port;
     this.dir = dir;
     this.password = password;
+    this.tls = tls;
+    this.tlsSockets = tls == null ? null : tls.socketFactory();
   }
 
   public void start() {
     List<String> cmd = new ArrayList<>(List.of(
         "redis-server",
         "--bind", host,
-        "--port", Integer.toString(port),
         "--dir", dir.toString(),
         "--save", "",
         "--appendonly", "no",
         "--repl-diskless-sync", "yes",
         "--repl-diskless-sync-delay", "0",
         // Replicas connect from 127.0.0.1 unless told their pod address; FAILOVER TO needs it.
-        "--replica-announce-ip", host,
-        "--replicaof", host, Integer.toString(port)));
+        "--replica-announce-ip", host));
+    // Read-only until the sidecar decides: a replica of itself, or over TLS of a closed port, since
+    // Redis 7 blocks ~5 s at a time in a TLS sync handshake with itself.
+    cmd.addAll(tls == null ? List.of("--replicaof", host, Integer.toString(port)) : List.of("--replicaof", "127.0.0.1", "1"));
+    cmd.addAll(tls == null ? List.of("--port", Integer.toString(port)) : tls.redisArgs(port));
     if (password != null) {
       cmd.addAll(List.of("--requirepass", password, "--masterauth", password));
     }
@@ -57,11 +70,14 @@ public final class RedisProcess implements AutoCloseable {
   }
 
   public Jedis jedis() {
-    Jedis j = new Jedis(host, port, 1000);
-    if (password != null) {
-      j.auth(password);
+    DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder().timeoutMillis(1000);
+    if (tls != null) {
+      config.ssl(true).sslSocketFactory(tlsSockets);
     }
-    return j;
+    if (password != null) {
+      config.password(password);
+    }
+    return new Jedis(new HostAndPort(host, port), config.build());
   }
 
   public void kill() {

@@ -80,9 +80,9 @@ class ChartTest {
     assertThat(chart.container("redis").getVolumeMounts()).anyMatch(m -> m.getName().equals("redis-auth"));
     assertThat(redisScript(chart)).contains("requirepass").doesNotContain("--requirepass", "--masterauth");
 
-    // Redis starts read-only (a replica of itself) until the sidecar decides, and announces the pod IP.
+    // Redis starts read-only (a replica of a closed port) until the sidecar decides, and announces the pod IP.
     assertThat(redisScript(chart))
-        .contains("replicaof %s %s\\nreplica-announce-ip %s\\n' \"$POD_IP\" 6379 \"$POD_IP\"")
+        .contains("replicaof 127.0.0.1 1\\nreplica-announce-ip %s\\n' \"$POD_IP\"")
         .contains("--repl-diskless-sync-delay 0");
   }
 

@@ -51,6 +51,32 @@ class ConfigValidatorTest {
   }
 
   @Test
+  void unusableTlsFilesNameTheFlag(@TempDir Path dir) throws Exception {
+    Path notPem = Files.writeString(dir.resolve("ca.crt"), "not a certificate");
+    ConfigValidator.Raw base = raw("4s", "2500ms", "500ms", null);
+    assertThatThrownBy(() -> ConfigValidator.validate(withTls(base, notPem, null, null)))
+        .hasMessageContaining("--redis-tls-ca-file (REDIS_TLS_CA_FILE): " + notPem + " holds no PEM certificate");
+    assertThatThrownBy(() -> ConfigValidator.validate(withTls(base, dir.resolve("missing.crt"), null, null)))
+        .hasMessageContaining("--redis-tls-ca-file (REDIS_TLS_CA_FILE): cannot read");
+    assertThatThrownBy(() -> ConfigValidator.validate(withTls(base, null, notPem, null)))
+        .hasMessageContaining("--redis-tls-cert-file (REDIS_TLS_CERT_FILE) and --redis-tls-key-file (REDIS_TLS_KEY_FILE): give both or neither");
+    assertThatThrownBy(() -> ConfigValidator.validate(withTls(base, null, notPem, notPem)))
+        .hasMessageContaining("are not a PEM certificate and its unencrypted private key");
+    // TLS with the JVM's trust store and no client certificate is valid.
+    assertThat(ConfigValidator.validate(withTls(base, null, null, null)).redisTls()).isNotNull();
+    assertThat(ConfigValidator.validate(base).redisTls()).isNull();
+  }
+
+  private static ConfigValidator.Raw withTls(ConfigValidator.Raw r, Path ca, Path cert, Path key) {
+    return new ConfigValidator.Raw(
+        r.podName(), r.namespace(), r.leaseName(), r.announceHost(), r.announcePort(), r.redisHost(), r.redisPort(),
+        r.peers(), r.peerSelector(), r.writeService(), r.endpointsMode(), r.leaseDuration(), r.renewDeadline(),
+        r.retryPeriod(), r.healthInterval(), r.healthFailures(), r.catchupTimeout(), r.maxLagBytes(),
+        r.handoverTimeout(), r.httpPort(), r.noFailover(), r.redisUserFile(), r.redisUserEnv(), r.redisPasswordFile(),
+        r.redisPasswordEnv(), r.kubeApiUrl(), r.minReplicasToWrite(), r.minReplicasMaxLag(), true, ca, cert, key);
+  }
+
+  @Test
   void durationsAcceptCommonUnitsOnly() {
     assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
     assertThat(Durations.parse("1.5s")).isEqualTo(Duration.ofMillis(1500));
