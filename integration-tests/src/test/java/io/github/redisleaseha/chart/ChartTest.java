@@ -49,6 +49,14 @@ class ChartTest {
   }
 
   @Test
+  void parsingRejectsUnknownFieldsSoAMisspeltManifestFails() {
+    // The guard every rendering below relies on: client-java's models refuse fields they do not know.
+    assertThatThrownBy(() -> io.kubernetes.client.util.Yaml.loadAll(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  selectr:\n    app: x\n"))
+        .hasMessageContaining("selectr");
+  }
+
+  @Test
   void defaultsGiveThreePodsWithTheSidecarWiredToTheLeaseTheServicesAndThePassword() throws Exception {
     RenderedChart chart = render(Map.of());
     V1StatefulSet sts = chart.statefulSet();
