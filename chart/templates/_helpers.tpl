@@ -151,6 +151,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       value: {{ .Values.failover.minReplicasMaxLag | quote }}
     - name: HTTP_PORT
       value: {{ .Values.sidecar.httpPort | quote }}
+    - name: LOG_FORMAT
+      value: {{ .Values.sidecar.logFormat }}
+    {{- with .Values.sidecar.roleLabel }}
+    - name: ROLE_LABEL
+      value: {{ . | quote }}
+    {{- end }}
     {{- if .Values.auth.enabled }}
     - name: REDIS_PASSWORD_FILE
       value: {{ include "redis-lease-ha.authDir" . }}/{{ .Values.auth.passwordKey }}
@@ -266,6 +272,21 @@ rules:
   - apiGroups: [""]
     resources: ["pods"]
     verbs: ["list"]
+  {{- if .Values.sidecar.roleLabel }}
+  # The role label: each sidecar patches its own pod, one of the StatefulSet's.
+  - apiGroups: [""]
+    resources: ["pods"]
+    resourceNames:
+      {{- $fullname := include "redis-lease-ha.fullname" . }}
+      {{- range $i := until (int .Values.replicas) }}
+      - {{ printf "%s-%d" $fullname $i | quote }}
+      {{- end }}
+    verbs: ["patch"]
+  {{- end }}
+  # Events about promotions, demotions, fencing and handovers, recorded on the Lease.
+  - apiGroups: [""]
+    resources: ["events"]
+    verbs: ["create"]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding

@@ -74,6 +74,13 @@ public final class LocalCluster implements AutoCloseable {
     private Map<String, String> podLabels = Map.of();
     private Path requestLog;
     private TlsFiles tls;
+    private String podPrefix = "redis-";
+
+    /** Pod names are this prefix and the index (default "redis-"). */
+    public Builder podPrefix(String prefix) {
+      this.podPrefix = prefix;
+      return this;
+    }
 
     /** Redis over TLS only, with client certificates; the sidecars get the TLS flags. */
     public Builder tls(TlsFiles files) {
@@ -193,7 +200,7 @@ public final class LocalCluster implements AutoCloseable {
     int port = FreePorts.findOnAll(hosts);
     List<String> peers = new ArrayList<>();
     for (int i = 0; i < settings.size; i++) {
-      peers.add(podName(i) + "=" + hosts[i] + ":" + port);
+      peers.add(settings.podPrefix + i + "=" + hosts[i] + ":" + port);
     }
     String peerList = String.join(",", peers);
     Path secret = null;
@@ -206,7 +213,7 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     for (int i = 0; i < settings.size; i++) {
-      String name = podName(i);
+      String name = settings.podPrefix + i;
       RedisProcess redis = new RedisProcess(name, hosts[i], port, dir.resolve(name), settings.password, settings.tls);
       redis.start();
       int httpPort = FreePorts.find("127.0.0.1");

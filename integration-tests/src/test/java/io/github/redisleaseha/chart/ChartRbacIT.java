@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The chart's Role against the API calls the sidecars really make: a local cluster configured as the
- * chart configures it (names, label-selector discovery, endpoints mode) goes through an election, a
- * Redis crash failover and a handover, while the API server records every request. Each call must be
+ * chart configures it (names, label-selector discovery, endpoints mode, role label) goes through an
+ * election, a Redis crash failover and a handover, while the API server records every request. Each call must be
  * granted, and each granted rule must have been used: a missing or an extra permission fails.
  */
 class ChartRbacIT {
@@ -31,15 +31,23 @@ class ChartRbacIT {
   @ParameterizedTest
   @EnumSource(EndpointsMode.class)
   void roleGrantsExactlyTheCallsTheSidecarsMake(EndpointsMode mode) throws Exception {
-    RenderedChart chart = RenderedChart.render(RenderedChart.values("endpointsMode", mode.name().toLowerCase()));
+    // One run with the role label on (the sidecars patch their pods), one without.
+    String roleLabel = mode == EndpointsMode.SLICE ? "redis-role" : "";
+    RenderedChart chart = RenderedChart.render(
+        RenderedChart.values("endpointsMode", mode.name().toLowerCase(), "sidecar.roleLabel", roleLabel));
     Map<String, String> env = env(chart.container("sidecar"));
     Map<String, String> podLabels = chart.statefulSet().getSpec().getTemplate().getMetadata().getLabels();
     Path dir = Path.of("target", "it", "rbac-" + mode + "-" + System.currentTimeMillis());
     Files.createDirectories(dir);
     Path requests = dir.resolve("api-requests.log");
 
-    try (LocalCluster cluster = LocalCluster.builder()
+    LocalCluster.Builder builder = LocalCluster.builder()
         .dir(dir)
+        .podPrefix(chart.statefulSet().getMetadata().getName() + "-");
+    if (env.containsKey("ROLE_LABEL")) {
+      builder.env("ROLE_LABEL", env.get("ROLE_LABEL"));
+    }
+    try (LocalCluster cluster = builder
         .endpointsMode(mode)
         .names(env.get("LEASE_NAME"), env.get("WRITE_SERVICE"))
         .peerSelector(env.get("PEER_SELECTOR"), podLabels)

@@ -158,7 +158,11 @@ class ChartTest {
         "discovery.k8s.io/endpointslices create",
         "discovery.k8s.io/endpointslices get [demo-redis-lease-ha-write-leader]",
         "discovery.k8s.io/endpointslices update [demo-redis-lease-ha-write-leader]",
-        "/pods list");
+        "/pods list",
+        "/events create");
+    assertThat(rules(render(values("sidecar.roleLabel", "redis-role", "replicas", 2))))
+        .contains("/pods patch [demo-redis-lease-ha-0]", "/pods patch [demo-redis-lease-ha-1]")
+        .doesNotContain("/pods patch [demo-redis-lease-ha-2]");
     assertThat(rules(render(values("endpointsMode", "endpoints")))).containsExactlyInAnyOrder(
         "coordination.k8s.io/leases create",
         "coordination.k8s.io/leases get [demo-redis-lease-ha-leader]",
@@ -166,7 +170,8 @@ class ChartTest {
         "/endpoints create",
         "/endpoints get [demo-redis-lease-ha-write]",
         "/endpoints update [demo-redis-lease-ha-write]",
-        "/pods list");
+        "/pods list",
+        "/events create");
   }
 
   @Test
@@ -320,18 +325,21 @@ class ChartTest {
     }
   }
 
-  /** The rules as "group/resource verb [names]", one per verb. */
+  /** The rules as "group/resource verb [name]", one per verb and resource name. */
   static List<String> rules(RenderedChart chart) {
     return chart.role().getRules().stream()
-        .flatMap(r -> r.getVerbs().stream().map(verb -> rule(r, verb)))
+        .flatMap(r -> r.getVerbs().stream().flatMap(verb -> rule(r, verb).stream()))
         .toList();
   }
 
-  private static String rule(V1PolicyRule r, String verb) {
+  private static List<String> rule(V1PolicyRule r, String verb) {
     assertThat(r.getApiGroups()).hasSize(1);
     assertThat(r.getResources()).hasSize(1);
-    String names = r.getResourceNames() == null || r.getResourceNames().isEmpty() ? "" : " " + r.getResourceNames();
-    return r.getApiGroups().get(0) + "/" + r.getResources().get(0) + " " + verb + names;
+    String prefix = r.getApiGroups().get(0) + "/" + r.getResources().get(0) + " " + verb;
+    if (r.getResourceNames() == null || r.getResourceNames().isEmpty()) {
+      return List.of(prefix);
+    }
+    return r.getResourceNames().stream().map(n -> prefix + " [" + n + "]").toList();
   }
 
   private static V1Volume volume(V1StatefulSet sts, String name) {

@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Redis high availability on Kubernetes through a Lease, without Sentinel.",
-    subcommands = {RunCommand.class, VersionCommand.class})
+    subcommands = {
+        RunCommand.class, StatusCommand.class, SwitchoverCommand.class, FailoverCommand.class,
+        PauseCommand.Pause.class, PauseCommand.Resume.class, ExplainCommand.class, VersionCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -126,17 +126,24 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
   @Option(names = "--redis-tls-key-file", defaultValue = "${env:REDIS_TLS_KEY_FILE}", description = "PEM private key of the client certificate. Env REDIS_TLS_KEY_FILE.")
   Path redisTlsKeyFile;
 
+  @Option(names = "--role-label", defaultValue = "${env:ROLE_LABEL}", description = "Label key kept on this pod with its role (leader or replica), e.g. redis-role. Env ROLE_LABEL. Default: off.")
+  String roleLabel;
+
+  @Option(names = "--log-format", defaultValue = "${env:LOG_FORMAT:-text}", description = "text (one readable sentence per line) or json (one JSON object per line). Env LOG_FORMAT. Default: ${DEFAULT-VALUE}.")
+  LogFormat logFormat;
+
   ConfigValidator.Raw raw() {
     return new ConfigValidator.Raw(
         podName, namespace, leaseName, announceHost, announcePort, redisHost, redisPort, peers,
         peerSelector, writeService, endpointsMode, leaseDuration, renewDeadline, retryPeriod,
         healthInterval, healthFailures, catchupTimeout, maxLagBytes, handoverTimeout, httpPort,
         noFailover, redisUserFile, System.getenv("REDIS_USER"), redisPasswordFile, System.getenv("REDIS_PASSWORD"), kubeApiUrl,
-        minReplicasToWrite, minReplicasMaxLag, redisTls, redisTlsCaFile, redisTlsCertFile, redisTlsKeyFile);
+        minReplicasToWrite, minReplicasMaxLag, redisTls, redisTlsCaFile, redisTlsCertFile, redisTlsKeyFile, roleLabel);
   }
 
   @Override
   public Integer call() throws Exception {
+    logFormat.apply();
     SidecarConfig config;
     try {
       config = ConfigValidator.validate(raw());

@@ -19,6 +19,10 @@ public final class ConfigValidator {
   /** DNS-1123 subdomain, what Kubernetes accepts as an object name. */
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
+  /** A Kubernetes label key: an optional DNS-subdomain prefix and "/", then a name of up to 63 characters. */
+  private static final Pattern LABEL_KEY =
+      Pattern.compile("([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+
   private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9.]{0,251}[A-Za-z0-9])?|[0-9a-fA-F:.]+");
 
   /** Raw values as given on the command line or in the environment. */
@@ -54,7 +58,8 @@ public final class ConfigValidator {
       boolean redisTls,
       Path redisTlsCaFile,
       Path redisTlsCertFile,
-      Path redisTlsKeyFile) {}
+      Path redisTlsKeyFile,
+      String roleLabel) {}
 
   /** Thrown with every problem found; the message lists them one per line. */
   public static final class InvalidConfigException extends Exception {
@@ -122,6 +127,9 @@ public final class ConfigValidator {
     Secret user = readSecret(p, "--redis-user-file (REDIS_USER_FILE)", r.redisUserFile(), r.redisUserEnv());
     Secret password = readSecret(p, "--redis-password-file (REDIS_PASSWORD_FILE)", r.redisPasswordFile(), r.redisPasswordEnv());
     RedisTls tls = tls(p, r);
+    if (!blank(r.roleLabel()) && !LABEL_KEY.matcher(r.roleLabel()).matches()) {
+      p.add("--role-label (ROLE_LABEL): '" + r.roleLabel() + "' is not a label key ([prefix/]name, name up to 63 characters)");
+    }
 
     if (!p.isEmpty()) {
       throw new InvalidConfigException(p);
@@ -152,7 +160,8 @@ public final class ConfigValidator {
         blank(r.kubeApiUrl()) ? null : r.kubeApiUrl(),
         r.minReplicasToWrite(),
         r.minReplicasMaxLag(),
-        tls);
+        tls,
+        blank(r.roleLabel()) ? null : r.roleLabel());
   }
 
   /** TLS when asked for or when any TLS file is given; null for plain TCP. */

@@ -39,6 +39,7 @@ import java.util.List;
  * @param minReplicasToWrite Redis {@code min-replicas-to-write} applied to the leader (0: off)
  * @param minReplicasMaxLag Redis {@code min-replicas-max-lag} in seconds, with the above
  * @param redisTls TLS to every Redis (local and peers), or null for plain TCP
+ * @param roleLabel label key kept on this pod with its role ({@code leader}/{@code replica}), or null
  */
 public record SidecarConfig(
     String podName,
@@ -66,7 +67,8 @@ public record SidecarConfig(
     String kubeApiUrl,
     int minReplicasToWrite,
     int minReplicasMaxLag,
-    RedisTls redisTls) {
+    RedisTls redisTls,
+    String roleLabel) {
 
   public Policy policy() {
     return new Policy(

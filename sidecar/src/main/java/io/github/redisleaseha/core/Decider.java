@@ -140,6 +140,12 @@ public final class Decider {
               + " bytes behind after " + waited + " ms");
     }
     Optional<PeerStatus> best = o.mostAdvancedPeer();
+    if (o.lease().forcedTo(me, o.wallMillis())) {
+      return new Decision(
+          new Action.Promote(),
+          "I am " + me + ", new leader by an operator's forced failover, at offset " + local.offset()
+              + "; promoting without waiting for better data");
+    }
     if (best.isPresent() && best.get().redis().offset() > local.offset()) {
       return new Decision(
           new Action.Release(true),

@@ -10,7 +10,8 @@ import java.util.Optional;
  * <p>Invariant "never an empty primary": a node with an empty dataset, or whose replication history
  * is not the one the Lease recorded at the last promotion, is not eligible while any reachable peer
  * holds better data. When no reachable peer has better data the node stays eligible, because refusing
- * would leave the cluster without any primary at all.
+ * would leave the cluster without any primary at all. The one exception is an operator's forced
+ * failover ({@code failover --to}), whose target skips the data checks: the operator was warned.
  */
 public final class Eligibility {
 
@@ -31,8 +32,18 @@ public final class Eligibility {
       return Optional.of("I stepped back for a more up-to-date peer");
     }
     LeaseState lease = o.lease();
-    if (lease.handoverActive(o.wallMillis()) && !o.self().name().equals(lease.handoverTo())) {
+    boolean handoverToMe = lease.handoverActive(o.wallMillis()) && o.self().name().equals(lease.handoverTo());
+    if (lease.handoverActive(o.wallMillis()) && !handoverToMe) {
       return Optional.of("a handover to " + lease.handoverTo() + " is in progress");
+    }
+    // Maintenance mode: no automatic failover. A handover that names this node was asked for by the
+    // leader or an operator, so it may still complete.
+    if (lease.paused() && !handoverToMe && !o.self().name().equals(lease.holder())) {
+      return Optional.of("the cluster is paused (no automatic failover until resume)");
+    }
+    // An operator forced a failover to this node, accepting the loss of what it lacks.
+    if (lease.forcedTo(o.self().name(), o.wallMillis())) {
+      return Optional.empty();
     }
     for (PeerStatus peer : o.reachablePeers()) {
       RedisStatus p = peer.redis();

@@ -18,6 +18,9 @@ import java.util.Map;
  * @param epoch the Lease transition count at which {@code leader} promoted
  * @param handoverTo the pod a gracefully stopping leader hands over to
  * @param handoverUntilMillis wall-clock time (ms) until which others leave the Lease to {@code handoverTo}
+ * @param forced the handover was forced by an operator ({@code failover --to}): its target may take
+ *     the Lease even if it lags or lacks the leader's history
+ * @param paused maintenance mode: no automatic failover (set by {@code pause}, removed by {@code resume})
  */
 public record LeaseState(
     String holder,
@@ -29,7 +32,9 @@ public record LeaseState(
     long promotionOffset,
     long epoch,
     String handoverTo,
-    long handoverUntilMillis) {
+    long handoverUntilMillis,
+    boolean forced,
+    boolean paused) {
 
   public static final String PREFIX = "redis-lease-ha.io/";
   public static final String LEADER = PREFIX + "leader";
@@ -39,11 +44,13 @@ public record LeaseState(
   public static final String EPOCH = PREFIX + "epoch";
   public static final String HANDOVER_TO = PREFIX + "handover-to";
   public static final String HANDOVER_UNTIL = PREFIX + "handover-until";
+  public static final String FORCED = PREFIX + "forced";
+  public static final String PAUSED = PREFIX + "paused";
 
   /** Longest value we accept from an annotation; anything longer is hostile or broken. */
   private static final int MAX_VALUE_LENGTH = 253;
 
-  public static final LeaseState UNKNOWN = new LeaseState(null, 0, null, null, 0, null, -1, -1, null, 0);
+  public static final LeaseState UNKNOWN = new LeaseState(null, 0, null, null, 0, null, -1, -1, null, 0, false, false);
 
   public static LeaseState parse(String holder, Integer transitions, Map<String, String> annotations) {
     Map<String, String> a = annotations == null ? Map.of() : annotations;
@@ -69,7 +76,9 @@ public record LeaseState(
         number(a.get(PROMOTION_OFFSET)),
         number(a.get(EPOCH)),
         text(a.get(HANDOVER_TO)),
-        Math.max(0, number(a.get(HANDOVER_UNTIL))));
+        Math.max(0, number(a.get(HANDOVER_UNTIL))),
+        "true".equals(text(a.get(FORCED))),
+        "true".equals(text(a.get(PAUSED))));
   }
 
   private static String text(String value) {
@@ -107,6 +116,11 @@ public record LeaseState(
     return handoverTo != null && nowWallMillis < handoverUntilMillis;
   }
 
+  /** An operator's forced failover to {@code name} is under way. */
+  public boolean forcedTo(String name, long nowWallMillis) {
+    return forced && handoverActive(nowWallMillis) && name.equals(handoverTo);
+  }
+
   /** Annotations a leader writes after promotion. */
   public static Map<String, String> promotionAnnotations(
       Member leader, String replId, long promotionOffset, long epoch) {
@@ -119,6 +133,7 @@ public record LeaseState(
     // A completed promotion ends any handover that led to it.
     a.put(HANDOVER_TO, "");
     a.put(HANDOVER_UNTIL, "0");
+    a.put(FORCED, "");
     return a;
   }
 }

@@ -4,10 +4,13 @@ import com.google.gson.Gson;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.github.redisleaseha.node.Sidecar;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -16,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The sidecar's HTTP endpoints, called by probes and the preStop hook:
  * {@code /healthz} (process alive), {@code /readyz} (leader promoted and published, or replica in
- * sync), {@code /role} (JSON) and {@code POST /handover}.
+ * sync), {@code /role} (JSON), {@code /metrics} (Prometheus), {@code POST /handover} and
+ * {@code GET /prestop} (the same handover, for the kubelet), and {@code POST /switchover?to=POD}.
  */
 public final class HttpApi implements AutoCloseable {
 
@@ -38,6 +42,50 @@ public final class HttpApi implements AutoCloseable {
     // only send GET. Both return once the handover is done (at once on a replica).
     server.createContext("/handover", ex -> handover(ex, "POST", sidecar, handoverTimeoutMillis));
     server.createContext("/prestop", ex -> handover(ex, "GET", sidecar, handoverTimeoutMillis));
+    // POST /switchover?to=POD (or without "to": the most up-to-date replica): 200 once done, 409 with
+    // the reason if refused, in which case nothing was changed.
+    server.createContext("/switchover", ex -> {
+      if (!"POST".equals(ex.getRequestMethod())) {
+        respond(ex, 405, "text/plain", "use POST\n");
+        return;
+      }
+      String to = query(ex, "to");
+      try {
+        String result = sidecar.switchover(to).get(handoverTimeoutMillis * 2 + 1000, TimeUnit.MILLISECONDS);
+        respond(ex, 200, "text/plain", result + "\n");
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof Sidecar.Refused refused) {
+          respond(ex, 409, "text/plain", refused.getMessage() + "\n");
+        } else {
+          log.warn("Switchover request failed", e.getCause());
+          respond(ex, 500, "text/plain", "switchover failed\n");
+        }
+      } catch (Exception e) {
+        log.warn("Switchover request failed", e);
+        respond(ex, 500, "text/plain", "switchover failed\n");
+      }
+    });
+    server.createContext("/metrics", ex -> {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      sidecar.metrics().write(out);
+      respond(ex, 200, sidecar.metrics().contentType(), out.toByteArray());
+    });
+  }
+
+  /** A query parameter's value (URL-decoded), or null. */
+  static String query(HttpExchange ex, String name) {
+    String q = ex.getRequestURI().getRawQuery();
+    if (q == null) {
+      return null;
+    }
+    for (String pair : q.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0 && pair.substring(0, eq).equals(name)) {
+        String value = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        return value.isBlank() ? null : value;
+      }
+    }
+    return null;
   }
 
   private static void handover(HttpExchange ex, String method, Sidecar sidecar, long timeoutMillis) throws IOException {
@@ -63,7 +111,10 @@ public final class HttpApi implements AutoCloseable {
   }
 
   private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    respond(ex, status, type, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void respond(HttpExchange ex, int status, String type, byte[] bytes) throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
     ex.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = ex.getResponseBody()) {

@@ -62,6 +62,8 @@ public final class GatedLeaseLock implements Lock {
 
   private volatile Supplier<Optional<String>> eligibility = Optional::empty;
   private volatile Runnable onAcquired = () -> { };
+  private volatile java.util.function.Consumer<String> onRefused = reason -> { };
+  private volatile String lastRefusal;
   private volatile V1Lease last;
   private volatile LeaseState state = LeaseState.UNKNOWN;
   /** A term is active from the first successful write naming us holder until release or loss. */
@@ -225,12 +227,24 @@ public final class GatedLeaseLock implements Lock {
     if (releasing) {
       return false;
     }
+    // An operator forced a failover to another node (failover --to) and freed the Lease: a leader
+    // still running must not take it back; it lets its term lapse, and the fence guard fences it.
+    LeaseState current = state;
+    if (current.forced() && current.handoverActive(System.currentTimeMillis()) && !identity.equals(current.handoverTo())) {
+      refusals.failure("Not renewing: an operator forced a failover to " + current.handoverTo(), null);
+      return false;
+    }
     if (!termActive) {
       Optional<String> reason = eligibility.get();
       if (reason.isPresent()) {
         refusals.failure("Not contending for the Lease: " + reason.get(), null);
+        if (!reason.get().equals(lastRefusal)) {
+          lastRefusal = reason.get();
+          onRefused.accept(reason.get());
+        }
         return false;
       }
+      lastRefusal = null;
       refusals.recovered("Contending for the Lease again");
     }
     return true;
@@ -248,6 +262,11 @@ public final class GatedLeaseLock implements Lock {
   }
 
   /** Called (on the elector's thread) right after this node acquired the Lease. */
+  /** Called with the reason when this node could take the Lease but is not eligible (once per reason). */
+  public void onRefused(java.util.function.Consumer<String> callback) {
+    this.onRefused = callback;
+  }
+
   public void onAcquired(Runnable callback) {
     this.onAcquired = callback;
   }

@@ -13,8 +13,11 @@ import io.github.redisleaseha.core.RateLimitedLog;
 import io.github.redisleaseha.core.RedisStatus;
 import io.github.redisleaseha.core.Term;
 import io.github.redisleaseha.kube.Election;
+import io.github.redisleaseha.kube.EventRecorder;
+import io.github.redisleaseha.kube.EventRecorder.Kind;
 import io.github.redisleaseha.kube.GatedLeaseLock;
 import io.github.redisleaseha.kube.PeerDiscovery;
+import io.github.redisleaseha.kube.RoleLabel;
 import io.github.redisleaseha.kube.WriteEndpoint;
 import io.github.redisleaseha.redis.RedisNode;
 import io.kubernetes.client.openapi.ApiClient;
@@ -69,6 +72,9 @@ public final class Sidecar implements AutoCloseable {
   private final ScheduledExecutorService guard =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("fence-guard").daemon(true).factory());
   private final RateLimitedLog actionErrors = new RateLimitedLog(log, 10_000);
+  private final SidecarMetrics metrics = new SidecarMetrics();
+  private final EventRecorder events;
+  private final RoleLabel roleLabel;
 
   // State owned by the control thread; volatile so the HTTP and guard threads read it safely.
   private volatile Observation lastObservation;
@@ -82,6 +88,12 @@ public final class Sidecar implements AutoCloseable {
   private volatile long steppedBackUntil;
   private volatile boolean handingOver;
   private volatile long lastKickAt;
+  // Timing of a failover this node leads, for the phase metrics (control thread only).
+  private volatile long lastHealthyLeaderAt;
+  private volatile long leaderMissingSince;
+  private long promotedAt;
+  private String failoverReason;
+  private Map<String, Long> failoverPhases;
   private String lastSentence;
   private String lastIneligibility;
   private java.util.concurrent.ScheduledFuture<?> nextTick;
@@ -119,8 +131,12 @@ public final class Sidecar implements AutoCloseable {
     }
     this.redisClientConfig = builder.build();
     this.local = new RedisNode(config.redisHost(), config.redisPort(), redisClientConfig);
+    this.events = new EventRecorder(apiClient, config.namespace(), config.leaseName(), config.podName());
+    this.roleLabel = config.roleLabel() == null ? null : new RoleLabel(apiClient, config.namespace(), config.podName(), config.roleLabel());
     lock.setEligibility(this::eligibility);
     lock.onAcquired(this::wake);
+    lock.onRefused(reason -> events.record(Kind.PROMOTION_REFUSED,
+        "I am " + config.podName() + " and did not take the free Lease: " + reason));
   }
 
   public void start() {
@@ -167,6 +183,12 @@ public final class Sidecar implements AutoCloseable {
           delay = 0;
         }
       }
+      finishFailoverTiming();
+      RoleView view = role();
+      metrics.update(view, lock.state().transitions());
+      if (roleLabel != null && (view.role().equals("leader") || view.role().equals("replica"))) {
+        roleLabel.set(view.role());
+      }
     } catch (RuntimeException e) {
       actionErrors.failure("Control loop step failed", e);
     } finally {
@@ -184,6 +206,9 @@ public final class Sidecar implements AutoCloseable {
     }
     RedisStatus localStatus = local.status();
     localFailures = localStatus.reachable() ? 0 : localFailures + 1;
+    if (!localStatus.reachable()) {
+      metrics.healthCheckFailed();
+    }
     // An unreachable Redis keeps its last known role: a frozen primary is still a primary when it
     // resumes, so it must still be fenced before the Lease is released.
     if (localStatus.reachable()) {
@@ -198,6 +223,7 @@ public final class Sidecar implements AutoCloseable {
       LeaseState l = lock.state();
       term = Term.begin(l.transitions(), now, localStatus.runId());
       endpointTarget = null;
+      beginFailoverTiming(l, now);
       log.info("I am {} and I acquired the Lease (epoch {})", config.podName(), l.transitions());
     } else if (!lock.termActive() && term != null) {
       log.info("I am {} and my leadership term (epoch {}) is over", config.podName(), term.epoch());
@@ -214,6 +240,7 @@ public final class Sidecar implements AutoCloseable {
     LeaseState lease = lock.state();
     if (!leading) {
       lease = maybeKickElection(lease, peers, localStatus);
+      trackLeader(lease, peers, now);
     }
     return new Observation(
         now, System.currentTimeMillis(), config.self(), localStatus, localFailures, List.copyOf(peers),
@@ -251,6 +278,41 @@ public final class Sidecar implements AutoCloseable {
     return fresh;
   }
 
+  /** Remembers when a healthy leader was last seen and since when none is, for the detect phase. */
+  private void trackLeader(LeaseState lease, List<PeerStatus> peers, long now) {
+    boolean healthy = lease.holderPublished()
+        && peers.stream().anyMatch(p -> p.name().equals(lease.leader()) && p.reachable() && p.redis().primary());
+    if (healthy) {
+      lastHealthyLeaderAt = now;
+      leaderMissingSince = 0;
+    } else if (leaderMissingSince == 0) {
+      leaderMissingSince = now;
+    }
+  }
+
+  private void beginFailoverTiming(LeaseState lease, long now) {
+    String me = config.podName();
+    failoverReason = lease.forcedTo(me, System.currentTimeMillis()) ? "forced"
+        : me.equals(lease.handoverTo()) ? "handover"
+        : lease.leader() == null || lease.leader().equals(me) ? "initial"
+        : "leader_lost";
+    failoverPhases = new HashMap<>();
+    long missing = leaderMissingSince;
+    failoverPhases.put("detect", missing > 0 && lastHealthyLeaderAt > 0 ? missing - lastHealthyLeaderAt : 0);
+    failoverPhases.put("lease", missing > 0 ? now - missing : 0);
+  }
+
+  /** Once promoted with the write endpoint on this node, the failover is complete: record it. */
+  private void finishFailoverTiming() {
+    Term t = term;
+    if (failoverPhases != null && t != null && t.promoted() && config.self().address().equals(endpointTarget)) {
+      failoverPhases.put("endpoint", nowMillis() - promotedAt);
+      metrics.failover(failoverReason, failoverPhases);
+      log.info("I am {}; failover ({}) complete, phases in ms: {}", config.podName(), failoverReason, failoverPhases);
+      failoverPhases = null;
+    }
+  }
+
   private Optional<String> eligibility() {
     Observation o = lastObservation;
     if (o == null) {
@@ -272,6 +334,7 @@ public final class Sidecar implements AutoCloseable {
           if (lock.holdsFreshLease()) {
             local.unpause();
             fenced = false;
+            events.record(Kind.UNFENCED, "I am " + config.podName() + " and renewed the Lease again; lifted the write pause on my Redis");
           }
         }
         case Action.Release release -> release(release.stepBack(), Map.of());
@@ -290,6 +353,7 @@ public final class Sidecar implements AutoCloseable {
             endpointTarget = config.self().address();
             endpointCheckedAt = nowMillis();
             log.info("I am {}; the write endpoint now points at me ({})", config.podName(), endpointTarget);
+
           }
         }
         case Action.Repoint repoint -> {
@@ -306,10 +370,14 @@ public final class Sidecar implements AutoCloseable {
           local.replicaOf(follow.leader().host(), follow.leader().port());
           if (follow.demote()) {
             local.killNormalClients();
+            events.record(Kind.DEMOTED, "I am " + config.podName() + "; my Redis was a primary and now replicates from "
+                + follow.leader().name());
           }
           if (fenced) {
             local.unpause();
             fenced = false;
+            events.record(Kind.UNFENCED, "I am " + config.podName() + ", a replica of " + follow.leader().name()
+                + "; lifted the write pause");
           }
         }
       }
@@ -322,6 +390,7 @@ public final class Sidecar implements AutoCloseable {
     if (!lock.holdsFreshLease()) {
       return;
     }
+    long start = nowMillis();
     if (!o.local().primary()) {
       local.replicaOfNoOne();
     }
@@ -332,17 +401,27 @@ public final class Sidecar implements AutoCloseable {
     RedisStatus after = local.status();
     if (after.reachable() && after.primary()) {
       term = term.promotedAt(after.offset());
-      log.info(
-          "I am {}; my Redis is promoted (replication id {}, offset {})",
-          config.podName(), after.replId(), after.offset());
+      promotedAt = nowMillis();
+      if (failoverPhases != null) {
+        failoverPhases.put("catchup", start - term.startedAtMillis());
+        failoverPhases.put("promote", promotedAt - start);
+      }
+      String sentence = "I am " + config.podName() + "; my Redis is promoted (replication id " + after.replId()
+          + ", offset " + after.offset() + ", epoch " + term.epoch() + ")";
+      log.info(sentence);
+      events.record(Kind.PROMOTED, sentence);
     }
   }
 
   private void fenceLocal() {
     // Marked before sending: a pause that timed out may still reach a Redis that was only slow or
     // frozen and execute when it resumes, so "fenced" means "may be paused"; lifting it is harmless.
+    boolean wasFenced = fenced;
     fenced = true;
     local.pauseWrites(FENCE_MILLIS);
+    if (!wasFenced) {
+      events.record(Kind.FENCED, "I am " + config.podName() + " and paused writes on my Redis before giving up leadership");
+    }
   }
 
   /**
@@ -370,9 +449,10 @@ public final class Sidecar implements AutoCloseable {
       if (lock.termActive() && !lock.holdsFreshLease() && !fenced && localPrimary && !handingOver) {
         fenced = true;
         local.pauseWrites(FENCE_MILLIS);
-        log.warn(
-            "I am {} and could not renew the Lease for {} ms (renew deadline {} ms); paused writes on my Redis",
-            config.podName(), lock.millisSinceRenewal(), config.renewDeadline().toMillis());
+        String sentence = "I am " + config.podName() + " and could not renew the Lease for " + lock.millisSinceRenewal()
+            + " ms (renew deadline " + config.renewDeadline().toMillis() + " ms); paused writes on my Redis";
+        log.warn(sentence);
+        events.record(Kind.FENCED, sentence);
       }
     } catch (RuntimeException e) {
       actionErrors.failure("Fence guard could not pause writes", e);
@@ -433,13 +513,72 @@ public final class Sidecar implements AutoCloseable {
    * replica has nothing to hand over.
    */
   public CompletableFuture<String> handover() {
-    return CompletableFuture.supplyAsync(this::doHandover, control);
+    return CompletableFuture.supplyAsync(() -> doHandover(null), control);
   }
 
-  private String doHandover() {
+  /**
+   * An operator's switchover to {@code target} (a pod name), or to the most up-to-date replica when
+   * null. Checked first, on the control thread: if this node is not the leader, the cluster is
+   * paused, or the target is missing, not replicating from this node or lagging more than
+   * {@code --max-lag-bytes}, it fails with {@link Refused} and nothing is changed. Otherwise it is the
+   * graceful handover above, without stopping: this node carries on as a replica.
+   */
+  public CompletableFuture<String> switchover(String target) {
+    return CompletableFuture.supplyAsync(() -> {
+      String refusal = switchoverRefusal(target);
+      if (refusal != null) {
+        log.info("I am {} and refuse the switchover{}: {}", config.podName(), target == null ? "" : " to " + target, refusal);
+        events.record(EventRecorder.Kind.SWITCHOVER_REFUSED, refusal);
+        throw new Refused(refusal);
+      }
+      return doHandover(target);
+    }, control);
+  }
+
+  /** A switchover that was not started, with the reason. */
+  public static final class Refused extends RuntimeException {
+    public Refused(String reason) {
+      super(reason);
+    }
+  }
+
+  private String switchoverRefusal(String target) {
+    if (term == null || !lock.holdsFreshLease() || !term.promoted()) {
+      return "I am " + config.podName() + " and not the leader";
+    }
+    if (lock.state().paused()) {
+      return "the cluster is paused; resume it first";
+    }
+    if (target == null) {
+      return inSyncReplica(null).isPresent() ? null : "no replica is in sync";
+    }
+    if (target.equals(config.podName())) {
+      return target + " is already the leader";
+    }
+    Optional<Member> member = discovery.peers().stream().filter(m -> m.name().equals(target)).findFirst();
+    if (member.isEmpty()) {
+      return target + " is not a member of this cluster";
+    }
+    RedisStatus theirs = peerNode(member.get()).status();
+    if (!theirs.reachable()) {
+      return target + "'s Redis is not answering";
+    }
+    if (!theirs.follows(config.self()) || !theirs.linkUp()) {
+      return target + " is not replicating from me";
+    }
+    long lag = local.status().offset() - theirs.offset();
+    if (lag > config.maxLagBytes()) {
+      return target + " is " + lag + " bytes behind, more than max-lag-bytes " + config.maxLagBytes();
+    }
+    return null;
+  }
+
+  private String doHandover(String target) {
     handingOver = true;
     try {
-      return handOver();
+      String result = handOver(target);
+      events.record(EventRecorder.Kind.HANDOVER, result);
+      return result;
     } finally {
       // Stay out of the next election for a while, then behave as any replica again.
       steppedBackUntil = nowMillis() + config.policy().stepBackMillis();
@@ -447,16 +586,16 @@ public final class Sidecar implements AutoCloseable {
     }
   }
 
-  private String handOver() {
+  private String handOver(String name) {
     long deadline = nowMillis() + config.handoverTimeout().toMillis();
     if (term == null || !lock.holdsFreshLease()) {
       return "I am " + config.podName() + ", not the leader; nothing to hand over";
     }
-    Optional<PeerStatus> target = inSyncReplica();
+    Optional<PeerStatus> target = inSyncReplica(name);
     while (target.isEmpty() && nowMillis() < deadline && lock.holdsFreshLease()) {
       // A replica may still be syncing (e.g. the one restarted just before, in a rolling update).
       sleepQuietly(50);
-      target = inSyncReplica();
+      target = inSyncReplica(name);
     }
     if (target.isEmpty()) {
       release(false, Map.of());
@@ -532,9 +671,13 @@ public final class Sidecar implements AutoCloseable {
         + ", but the write endpoint did not move within the handover timeout";
   }
 
-  /** The most up-to-date peer that replicates from this node with its link up, if any. */
-  private Optional<PeerStatus> inSyncReplica() {
+  /**
+   * The most up-to-date peer that replicates from this node with its link up, if any; only the peer
+   * called {@code name} when a name is given.
+   */
+  private Optional<PeerStatus> inSyncReplica(String name) {
     return discovery.peers().stream()
+        .filter(m -> name == null || m.name().equals(name))
         .map(m -> new PeerStatus(m, peerNode(m).status()))
         .filter(p -> p.redis().follows(config.self()) && p.redis().linkUp())
         .max((a, b) -> Long.compare(a.redis().offset(), b.redis().offset()));
@@ -603,14 +746,26 @@ public final class Sidecar implements AutoCloseable {
       ready = l.reachable() && !l.primary() && l.linkUp() && lease.holderPublished()
           && lag >= 0 && lag <= config.maxLagBytes();
     }
+    String notCandidate = leading ? null : eligibility().orElse(null);
     return new RoleView(
-        config.podName(), role, lease.holder(), lease.leader(), l.offset(), lag, fenced, ready,
-        t == null ? -1 : t.epoch(), handingOver);
+        config.podName(), config.self().address(), role, l.reachable(), lease.holder(), lease.leader(), l.offset(), lag,
+        fenced, ready, t == null ? -1 : t.epoch(), handingOver, lease.paused(), config.noFailover(),
+        notCandidate == null, notCandidate, lease.transitions());
   }
 
+  /**
+   * A snapshot of this member for {@code /role} (JSON) and the {@code status} command.
+   *
+   * @param candidate whether this node may take the Lease now; {@code notCandidateReason} says why not
+   */
   public record RoleView(
-      String name, String role, String holder, String leader, long offset, long lagBytes,
-      boolean fenced, boolean ready, long epoch, boolean handingOver) {}
+      String name, String address, String role, boolean healthy, String holder, String leader, long offset,
+      long lagBytes, boolean fenced, boolean ready, long epoch, boolean handingOver, boolean paused,
+      boolean noFailover, boolean candidate, String notCandidateReason, int leaseTransitions) {}
+
+  public SidecarMetrics metrics() {
+    return metrics;
+  }
 
   private static long nowMillis() {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
@@ -622,5 +777,9 @@ public final class Sidecar implements AutoCloseable {
     guard.shutdownNow();
     control.shutdownNow();
     local.close();
+    events.close();
+    if (roleLabel != null) {
+      roleLabel.close();
+    }
   }
 }

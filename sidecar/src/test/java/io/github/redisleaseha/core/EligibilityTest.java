@@ -69,4 +69,25 @@ class EligibilityTest {
     o.local = RedisStatus.UNREACHABLE;
     assertThat(reason(o)).isEqualTo("my Redis is not answering");
   }
+
+  @Test
+  void pausedClusterKeepsCandidatesOutButLetsAHandoverTargetIn() {
+    Observations o = new Observations();
+    o.lease = LeaseState.parse(null, 3, Map.of(LeaseState.PAUSED, "true"));
+    assertThat(reason(o)).isEqualTo("the cluster is paused (no automatic failover until resume)");
+    o.lease = LeaseState.parse(null, 3, Map.of(LeaseState.PAUSED, "true", LeaseState.HANDOVER_TO, "a",
+        LeaseState.HANDOVER_UNTIL, Long.toString(o.wall + 1000)));
+    assertThat(reason(o)).isNull();
+  }
+
+  @Test
+  void forcedFailoverTargetSkipsTheDataChecks() {
+    Observations o = new Observations();
+    o.peer(C, RedisStatus.replica("run-c", "10.0.0.2", 6379, true, "r1", 3000, 10));
+    o.lease = LeaseState.parse(null, 3, Map.of(LeaseState.HANDOVER_TO, "a", LeaseState.FORCED, "true",
+        LeaseState.HANDOVER_UNTIL, Long.toString(o.wall + 1000)));
+    assertThat(reason(o)).isNull();
+    o.local = RedisStatus.UNREACHABLE;
+    assertThat(reason(o)).isEqualTo("my Redis is not answering");
+  }
 }
