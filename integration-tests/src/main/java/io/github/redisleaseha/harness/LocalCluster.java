@@ -402,6 +402,53 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /** A writer that follows the write endpoint as kube-proxy would. */
+  /** The result of one operations command run against this cluster. */
+  public record CliResult(int exitCode, String out, String err) {}
+
+  /**
+   * Runs {@code redis-lease-ha <command> <args>} from the real jar as its own process, pointed at this
+   * cluster (API server, Lease, write Service, and the sidecars' HTTP addresses as members), except
+   * for the flags {@code args} gives itself.
+   */
+  public CliResult cli(String command, String... args) {
+    List<String> members = new ArrayList<>();
+    for (Node n : nodes) {
+      members.add(n.name + "=127.0.0.1:" + n.sidecar.httpPort());
+    }
+    List<String> cmd = new ArrayList<>(List.of(SidecarProcess.java(), "-XX:TieredStopAtLevel=1", "-jar",
+        SidecarProcess.jar().toString(), command));
+    Map<String, String> defaults = new java.util.LinkedHashMap<>();
+    defaults.put("--kube-api-url", api.url());
+    defaults.put("--namespace", NAMESPACE);
+    defaults.put("--lease-name", settings.leaseName);
+    defaults.put("--write-service", settings.writeService);
+    defaults.put("--endpoints-mode", settings.mode.name().toLowerCase());
+    defaults.put("--members", String.join(",", members));
+    List<String> given = List.of(args);
+    defaults.forEach((flag, value) -> {
+      if (!given.contains(flag)) {
+        cmd.addAll(List.of(flag, value));
+      }
+    });
+    cmd.addAll(given);
+    try {
+      Path outFile = Files.createTempFile(dir, "cli-", ".out");
+      Path errFile = Files.createTempFile(dir, "cli-", ".err");
+      Process p = new ProcessBuilder(cmd).redirectOutput(outFile.toFile()).redirectError(errFile.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      if (!p.waitFor(90, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("redis-lease-ha " + command + " did not finish within 90 s");
+      }
+      return new CliResult(p.exitValue(), Files.readString(outFile), Files.readString(errFile));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   public Writer writer() {
     return new Writer(this::endpointTarget, settings.password, 5);
   }

@@ -35,6 +35,14 @@ public final class SidecarProcess implements AutoCloseable {
     this.aotOutput = file;
   }
 
+  public Path logFile() {
+    return log;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
   public SidecarProcess(String name, List<String> args, Map<String, String> env, Path log, int httpPort) {
     this.name = name;
     this.args = args;
