@@ -17,7 +17,7 @@ public final class ExplainCommand extends OpsCommand {
     return 0;
   }
 
-  static String explain(ClusterView view) {
+  public static String explain(ClusterView view) {
     StringBuilder b = new StringBuilder();
     List<Member> candidates = view.candidates();
     String leader = view.leader().map(Member::name).orElse(null);
