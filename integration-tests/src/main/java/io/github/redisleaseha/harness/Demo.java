@@ -9,7 +9,8 @@ import redis.clients.jedis.Jedis;
 
 /**
  * {@code make demo}: a three-node local cluster with a writer on the write endpoint; kills the
- * leader's Redis, then stops the new leader gracefully, and prints a timeline of each failover.
+ * leader's Redis, then stops the new leader gracefully, printing a timeline of each failover; then
+ * runs the operations commands (status, explain, switchover) against it.
  */
 public final class Demo {
 
@@ -50,14 +51,27 @@ public final class Demo {
         say("   " + second.name + "'s sidecar exited with code " + exit + ". Roles: " + cluster.roles());
         LocalCluster.Node third = cluster.awaitLeader(Duration.ofSeconds(30));
         awaitAcks(writer, writer.ackCount() + 100);
+
+        say("4. Operations. " + second.name + "'s sidecar starts again, then the operator looks and moves the leader back:");
+        second.sidecar.start();
+        Awaitility.await(second.name + " ready").atMost(Duration.ofSeconds(30)).until(second.sidecar::ready);
+        for (String[] command : List.of(
+            new String[] {"status"}, new String[] {"explain"}, new String[] {"switchover", "--to", second.name},
+            new String[] {"status"})) {
+          LocalCluster.CliResult r = cluster.cli(command[0], java.util.Arrays.copyOfRange(command, 1, command.length));
+          say("   $ redis-lease-ha " + String.join(" ", command) + "   (exit " + r.exitCode() + ")");
+          (r.out() + r.err()).lines().forEach(l -> say("     " + l));
+        }
+        LocalCluster.Node last = cluster.awaitLeader(Duration.ofSeconds(30));
+        awaitAcks(writer, writer.ackCount() + 100);
         writer.close();
 
         List<Long> lost;
-        try (Jedis j = third.redis.jedis()) {
+        try (Jedis j = last.redis.jedis()) {
           lost = writer.lost(j.lrange(Writer.KEY, 0, -1));
         }
         say("");
-        say("Summary: " + writer.ackCount() + " acknowledged writes, " + lost.size() + " lost on the final primary " + third.name
+        say("Summary: " + writer.ackCount() + " acknowledged writes, " + lost.size() + " lost on the final primary " + last.name
             + (lost.isEmpty() ? "" : " " + lost.subList(0, Math.min(10, lost.size()))));
         say(String.format("  Redis crash:       write unavailability %d ms", crash.unavailableMs()));
         say(String.format("  Graceful handover: write unavailability %d ms", graceful.unavailableMs()));

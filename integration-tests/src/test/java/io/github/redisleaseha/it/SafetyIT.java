@@ -10,6 +10,7 @@ import io.kubernetes.client.openapi.models.V1Lease;
 import io.kubernetes.client.openapi.models.V1LeaseSpec;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import java.time.Duration;
+import java.util.List;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.Map;
@@ -89,6 +90,12 @@ class SafetyIT extends ClusterTest {
     LocalCluster.Node after = cluster.awaitLeader(Duration.ofSeconds(30));
     Awaitility.await("writes resume on the leader").atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(100)).until(() -> writable(after));
+    // The outage is reported, not flooded: no stack traces, a handful of warnings per sidecar.
+    for (LocalCluster.Node n : cluster.nodes()) {
+      List<String> lines = n.sidecar.output().lines().toList();
+      assertThat(lines).as(n.name + " log").noneMatch(l -> l.matches("\\s+at .*"));
+      assertThat(lines.stream().filter(l -> l.matches(".* (WARN|ERROR) .*")).count()).as(n.name + " warnings").isLessThanOrEqualTo(5);
+    }
   }
 
   /** Lease hygiene: null fields, an unknown holder and garbage annotations crash nothing. */

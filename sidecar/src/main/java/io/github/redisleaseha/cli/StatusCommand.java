@@ -44,8 +44,10 @@ public final class StatusCommand extends OpsCommand {
           .append(", ").append(lease.transitions()).append(" transitions")
           .append(view.renewedAt() == null ? "" : ", renewed " + view.renewedAt()).append('\n');
     }
-    b.append("Write endpoint: ").append(view.endpointTarget() == null ? "not published"
-        : view.endpointMember() + " (" + view.endpointTarget() + ")").append('\n');
+    String target = view.endpointTarget();
+    String member = view.endpointMember();
+    b.append("Write endpoint: ").append(target == null ? "not published"
+        : target.equals(member) ? target + " (no member reports this address)" : member + " (" + target + ")").append('\n');
     b.append("Automatic failover: ").append(lease.paused() ? "PAUSED (resume to re-enable)" : "on").append('\n');
     if (lease.handoverActive(System.currentTimeMillis())) {
       b.append((lease.forced() ? "Forced failover" : "Handover") + " to " + lease.handoverTo() + " in progress\n");

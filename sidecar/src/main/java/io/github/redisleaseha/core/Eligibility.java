@@ -29,7 +29,7 @@ public final class Eligibility {
       return Optional.of("I am handing over and shutting down");
     }
     if (o.nowMillis() < o.steppedBackUntilMillis()) {
-      return Optional.of("I stepped back for a more up-to-date peer");
+      return Optional.of("I stepped back a moment ago (after handing over, or for a more up-to-date peer)");
     }
     LeaseState lease = o.lease();
     boolean handoverToMe = lease.handoverActive(o.wallMillis()) && o.self().name().equals(lease.handoverTo());

@@ -85,6 +85,13 @@ class DeciderTest {
             o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.UNREACHABLE);
                    o.peer(C, RedisStatus.replica("run-c", B.host(), 6379, false, "r1", 1200, 10)); },
             Action.Release.class, "c is 200 bytes ahead"),
+        new Row("forced failover target with a peer ahead: promote anyway, as the operator chose",
+            o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.UNREACHABLE);
+                   o.peer(C, RedisStatus.replica("run-c", B.host(), 6379, false, "r1", 1200, 10));
+                   o.lease = LeaseState.parse("a", 3, java.util.Map.of(LeaseState.LEADER, "b",
+                       LeaseState.LEADER_ADDRESS, B.address(), LeaseState.HANDOVER_TO, "a", LeaseState.FORCED, "true",
+                       LeaseState.HANDOVER_UNTIL, Long.toString(o.wall + 10_000))); },
+            Action.Promote.class, "forced failover"),
         new Row("already primary (handover target): promoted as is",
             o -> { o.leadingNewTerm(); o.local = RedisStatus.primary("run-a", "r3", 1000, 10); },
             Action.Promote.class, "already a primary"),
