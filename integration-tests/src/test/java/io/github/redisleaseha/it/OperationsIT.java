@@ -8,6 +8,7 @@ import io.github.redisleaseha.core.LeaseState;
 import io.github.redisleaseha.harness.LocalCluster;
 import io.github.redisleaseha.harness.LocalCluster.CliResult;
 import io.github.redisleaseha.harness.LocalCluster.Node;
+import io.github.redisleaseha.harness.SidecarProcess;
 import io.github.redisleaseha.harness.Writer;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.CoreV1Event;
@@ -161,5 +162,17 @@ class OperationsIT extends ClusterTest {
     CliResult noTarget = cluster.cli("failover");
     assertThat(noTarget.exitCode()).isEqualTo(2);
     assertThat(noTarget.err()).contains("--to");
+    CliResult noMembers = cluster.cli("status", "--members", "");
+    assertThat(noMembers.exitCode()).isEqualTo(2);
+    assertThat(noMembers.err()).contains("--selector (PEER_SELECTOR) or --members (MEMBERS): give exactly one");
+  }
+
+  @Test
+  void versionPrintsTheVersion() throws Exception {
+    Process p = new ProcessBuilder(SidecarProcess.java(), "-jar", SidecarProcess.jar().toString(), "version")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).isZero();
+    assertThat(out).startsWith("redis-lease-ha ");
   }
 }
