@@ -10,9 +10,6 @@ import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1ObjectReference;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +47,7 @@ public final class EventRecorder implements AutoCloseable {
   private final String namespace;
   private final String lease;
   private final String pod;
-  private final ExecutorService sender =
-      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("events").daemon(true).factory());
+  private final BestEffort sender = new BestEffort("events");
   private final RateLimitedLog failures = new RateLimitedLog(log, 60_000);
 
   public EventRecorder(ApiClient client, String namespace, String lease, String pod) {
@@ -64,11 +60,7 @@ public final class EventRecorder implements AutoCloseable {
   /** Sends one Event on the Lease, from this pod, in the background. */
   public void record(Kind kind, String message) {
     String text = message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE - 3) + "..." : message;
-    try {
-      sender.execute(() -> send(kind, text));
-    } catch (RejectedExecutionException e) {
-      // closing
-    }
+    sender.submit(() -> send(kind, text));
   }
 
   private void send(Kind kind, String message) {
@@ -100,6 +92,6 @@ public final class EventRecorder implements AutoCloseable {
 
   @Override
   public void close() {
-    sender.shutdown();
+    sender.close();
   }
 }

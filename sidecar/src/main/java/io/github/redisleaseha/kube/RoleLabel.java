@@ -7,9 +7,6 @@ import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.util.PatchUtils;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +25,7 @@ public final class RoleLabel implements AutoCloseable {
   private final String namespace;
   private final String pod;
   private final String key;
-  private final ExecutorService sender =
-      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("role-label").daemon(true).factory());
+  private final BestEffort sender = new BestEffort("role-label");
   private final RateLimitedLog failures = new RateLimitedLog(log, 60_000);
   private volatile String applied;
   private volatile String wanted;
@@ -48,11 +44,7 @@ public final class RoleLabel implements AutoCloseable {
     if (role.equals(applied)) {
       return;
     }
-    try {
-      sender.execute(this::apply);
-    } catch (RejectedExecutionException e) {
-      // closing
-    }
+    sender.submit(this::apply);
   }
 
   private void apply() {
@@ -77,6 +69,6 @@ public final class RoleLabel implements AutoCloseable {
 
   @Override
   public void close() {
-    sender.shutdown();
+    sender.close();
   }
 }

@@ -528,7 +528,7 @@ public final class Sidecar implements AutoCloseable {
       String refusal = switchoverRefusal(target);
       if (refusal != null) {
         log.info("I am {} and refuse the switchover{}: {}", config.podName(), target == null ? "" : " to " + target, refusal);
-        events.record(EventRecorder.Kind.SWITCHOVER_REFUSED, refusal);
+        events.record(Kind.SWITCHOVER_REFUSED, refusal);
         throw new Refused(refusal);
       }
       return doHandover(target);
@@ -574,10 +574,13 @@ public final class Sidecar implements AutoCloseable {
   }
 
   private String doHandover(String target) {
+    boolean leading = term != null && lock.holdsFreshLease();
     handingOver = true;
     try {
       String result = handOver(target);
-      events.record(EventRecorder.Kind.HANDOVER, result);
+      if (leading) {
+        events.record(Kind.HANDOVER, result);
+      }
       return result;
     } finally {
       // Stay out of the next election for a while, then behave as any replica again.
