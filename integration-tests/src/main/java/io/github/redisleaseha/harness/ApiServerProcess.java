@@ -10,15 +10,17 @@ import java.util.List;
 public final class ApiServerProcess implements AutoCloseable {
 
   private final Proc proc;
+  private final String host;
   private final int port;
 
-  private ApiServerProcess(Proc proc, int port) {
+  private ApiServerProcess(Proc proc, String host, int port) {
     this.proc = proc;
+    this.host = host;
     this.port = port;
   }
 
   public static ApiServerProcess start(Path log) {
-    return start(log, "127.0.0.1", null);
+    return start(log, "127.0.0.1", null, List.of(), "127.0.0.1");
   }
 
   /**
@@ -26,15 +28,25 @@ public final class ApiServerProcess implements AutoCloseable {
    * request as {@code METHOD path user-agent} to {@code requestLog} when it is not null.
    */
   public static ApiServerProcess start(Path log, String bindHost, Path requestLog) {
+    return start(log, bindHost, requestLog, List.of(), "127.0.0.1");
+  }
+
+  /** As above, run through {@code commandPrefix} (e.g. inside a network namespace) and reached at {@code host}. */
+  public static ApiServerProcess start(Path log, String bindHost, Path requestLog, List<String> commandPrefix, String host) {
     String[] line = new String[1];
-    List<String> cmd = new java.util.ArrayList<>(List.of(
+    List<String> cmd = new java.util.ArrayList<>(commandPrefix);
+    cmd.addAll(List.of(
         SidecarProcess.java(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classpath(),
         MockApiServerMain.class.getName(), bindHost, "0"));
     if (requestLog != null) {
       cmd.add(requestLog.toString());
     }
     Proc proc = Proc.startAndAwaitLine("api-server", cmd, log, l -> l.startsWith("LISTENING "), line);
-    return new ApiServerProcess(proc, Integer.parseInt(line[0].substring("LISTENING ".length()).trim()));
+    return new ApiServerProcess(proc, host, Integer.parseInt(line[0].substring("LISTENING ".length()).trim()));
+  }
+
+  public String host() {
+    return host;
   }
 
   public int port() {
@@ -57,7 +69,7 @@ public final class ApiServerProcess implements AutoCloseable {
   }
 
   public String url() {
-    return "http://127.0.0.1:" + port;
+    return "http://" + host + ":" + port;
   }
 
   /** SIGSTOP: the API server stops answering (connections hang), its state survives. */

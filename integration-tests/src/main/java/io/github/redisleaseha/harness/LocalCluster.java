@@ -75,6 +75,23 @@ public final class LocalCluster implements AutoCloseable {
     private Path requestLog;
     private TlsFiles tls;
     private String podPrefix = "redis-";
+    private NetNs netns;
+    private boolean faultProxy;
+
+    /** Sidecars reach the API server through a {@link FaultProxy} (500s, slowness on demand). */
+    public Builder faultProxy() {
+      this.faultProxy = true;
+      return this;
+    }
+
+    /**
+     * Each pod (Redis and sidecar) in its own network namespace on {@code network}, with the API
+     * server in another; the harness itself (writer, checks) stays in the root namespace.
+     */
+    public Builder netns(NetNs network) {
+      this.netns = network;
+      return this;
+    }
 
     /** Pod names are this prefix and the index (default "redis-"). */
     public Builder podPrefix(String prefix) {
@@ -166,6 +183,7 @@ public final class LocalCluster implements AutoCloseable {
   private final Path dir;
   private final List<Node> nodes = new ArrayList<>();
   private ApiServerProcess api;
+  private FaultProxy proxy;
   private ApiClient client;
   private WriteEndpoint endpoint;
 
@@ -186,8 +204,26 @@ public final class LocalCluster implements AutoCloseable {
     return "127.0.0." + (11 + index);
   }
 
+  /** The network namespace name of pod {@code index} (with {@link Builder#netns}). */
+  public static String nsHost(int index) {
+    return "pod" + index;
+  }
+
   private LocalCluster startAll() {
-    api = ApiServerProcess.start(dir.resolve("api-server.log"), "127.0.0.1", settings.requestLog);
+    NetNs net = settings.netns;
+    if (net == null) {
+      api = ApiServerProcess.start(dir.resolve("api-server.log"), "127.0.0.1", settings.requestLog);
+    } else {
+      String apiHost = net.addHost("api", 2);
+      api = ApiServerProcess.start(dir.resolve("api-server.log"), "0.0.0.0", settings.requestLog, net.exec("api"), apiHost);
+    }
+    if (settings.faultProxy) {
+      String upstream = "http://127.0.0.1:" + api.port();
+      proxy = net == null
+          ? FaultProxy.start(dir.resolve("api-proxy.log"), List.of(), "127.0.0.1", upstream)
+          : FaultProxy.start(dir.resolve("api-proxy.log"), net.exec("api"), api.host(), upstream);
+    }
+    String sidecarApiUrl = proxy == null ? api.url() : proxy.url();
     client = new ClientBuilder().setBasePath(api.url()).build();
     // Tells the harness's own API calls apart from the sidecars' in the request log.
     client.setUserAgent(HARNESS_USER_AGENT);
@@ -195,9 +231,9 @@ public final class LocalCluster implements AutoCloseable {
     endpoint = new WriteEndpoint(client, NAMESPACE, settings.writeService, settings.mode);
     String[] hosts = new String[settings.size];
     for (int i = 0; i < settings.size; i++) {
-      hosts[i] = hostOf(i);
+      hosts[i] = net == null ? hostOf(i) : net.addHost(nsHost(i), 11 + i);
     }
-    int port = FreePorts.findOnAll(hosts);
+    int port = net == null ? FreePorts.findOnAll(hosts) : 6379;
     List<String> peers = new ArrayList<>();
     for (int i = 0; i < settings.size; i++) {
       peers.add(settings.podPrefix + i + "=" + hosts[i] + ":" + port);
@@ -215,8 +251,11 @@ public final class LocalCluster implements AutoCloseable {
     for (int i = 0; i < settings.size; i++) {
       String name = settings.podPrefix + i;
       RedisProcess redis = new RedisProcess(name, hosts[i], port, dir.resolve(name), settings.password, settings.tls);
+      if (net != null) {
+        redis.runIn(net.exec(nsHost(i)));
+      }
       redis.start();
-      int httpPort = FreePorts.find("127.0.0.1");
+      int httpPort = net == null ? FreePorts.find("127.0.0.1") : 8080;
       List<String> args = new ArrayList<>(List.of(
           "--redis-host", hosts[i],
           "--redis-port", Integer.toString(port),
@@ -230,7 +269,7 @@ public final class LocalCluster implements AutoCloseable {
           "POD_NAME", name,
           "POD_NAMESPACE", NAMESPACE,
           "ANNOUNCE_HOST", hosts[i],
-          "KUBE_API_URL", api.url(),
+          "KUBE_API_URL", sidecarApiUrl,
           "LEASE_NAME", settings.leaseName,
           "WRITE_SERVICE", settings.writeService));
       if (settings.peerSelector == null) {
@@ -243,7 +282,11 @@ public final class LocalCluster implements AutoCloseable {
         env.put("REDIS_PASSWORD_FILE", secret.toString());
       }
       env.putAll(settings.extraEnv);
-      nodes.add(new Node(name, redis, new SidecarProcess(name, args, env, dir.resolve(name).resolve("sidecar.log"), httpPort)));
+      SidecarProcess sidecar = new SidecarProcess(name, args, env, dir.resolve(name).resolve("sidecar.log"), httpPort);
+      if (net != null) {
+        sidecar.runIn(net.exec(nsHost(i)), hosts[i]);
+      }
+      nodes.add(new Node(name, redis, sidecar));
     }
     settings.beforeSidecars.accept(client);
     for (Node n : nodes) {
@@ -277,6 +320,14 @@ public final class LocalCluster implements AutoCloseable {
 
   public ApiServerProcess apiServer() {
     return api;
+  }
+
+  /** The fault proxy in front of the API server (with {@link Builder#faultProxy}). */
+  public FaultProxy apiProxy() {
+    if (proxy == null) {
+      throw new IllegalStateException("this cluster was built without faultProxy()");
+    }
+    return proxy;
   }
 
   public ApiClient client() {
@@ -413,7 +464,7 @@ public final class LocalCluster implements AutoCloseable {
   public CliResult cli(String command, String... args) {
     List<String> members = new ArrayList<>();
     for (Node n : nodes) {
-      members.add(n.name + "=127.0.0.1:" + n.sidecar.httpPort());
+      members.add(n.name + "=" + n.sidecar.httpHost() + ":" + n.sidecar.httpPort());
     }
     List<String> cmd = new ArrayList<>(List.of(SidecarProcess.java(), "-XX:TieredStopAtLevel=1", "-jar",
         SidecarProcess.jar().toString(), command));
@@ -460,6 +511,9 @@ public final class LocalCluster implements AutoCloseable {
     }
     for (Node n : nodes) {
       n.redis.close();
+    }
+    if (proxy != null) {
+      proxy.close();
     }
     if (api != null) {
       api.close();

@@ -25,6 +25,13 @@ public final class RedisProcess implements AutoCloseable {
   private final TlsFiles tls;
   private final javax.net.ssl.SSLSocketFactory tlsSockets;
   private Proc proc;
+  private List<String> prefix = List.of();
+
+  /** Runs the server through this command prefix (e.g. {@code ip netns exec <host>}). */
+  public RedisProcess runIn(List<String> commandPrefix) {
+    this.prefix = List.copyOf(commandPrefix);
+    return this;
+  }
 
   public RedisProcess(String name, String host, int port, Path dir, String password) {
     this(name, host, port, dir, password, null);
@@ -60,7 +67,9 @@ public final class RedisProcess implements AutoCloseable {
       cmd.addAll(List.of("--requirepass", password, "--masterauth", password));
     }
     dir.toFile().mkdirs();
-    proc = Proc.start("redis-" + name, cmd, dir.resolve("redis.log"), Map.of());
+    List<String> full = new ArrayList<>(prefix);
+    full.addAll(cmd);
+    proc = Proc.start("redis-" + name, full, dir.resolve("redis.log"), Map.of());
     Awaitility.await("redis " + name + " answers").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
         .ignoreExceptions().until(() -> {
           try (Jedis j = jedis()) {

@@ -35,6 +35,20 @@ public final class SidecarProcess implements AutoCloseable {
     this.aotOutput = file;
   }
 
+  private List<String> prefix = List.of();
+  private String httpHost = "127.0.0.1";
+
+  /** Runs the JVM through this command prefix, reaching its HTTP API at {@code host}. */
+  public SidecarProcess runIn(List<String> commandPrefix, String host) {
+    this.prefix = List.copyOf(commandPrefix);
+    this.httpHost = host;
+    return this;
+  }
+
+  public String httpHost() {
+    return httpHost;
+  }
+
   public Path logFile() {
     return log;
   }
@@ -85,7 +99,9 @@ public final class SidecarProcess implements AutoCloseable {
     cmd.add("run");
     cmd.addAll(args);
     startedAtNanos = System.nanoTime();
-    proc = Proc.start("sidecar-" + name, cmd, log, env);
+    List<String> full = new ArrayList<>(prefix);
+    full.addAll(cmd);
+    proc = Proc.start("sidecar-" + name, full, log, env);
   }
 
   /** {@link System#nanoTime()} when the JVM was launched. */
@@ -100,7 +116,7 @@ public final class SidecarProcess implements AutoCloseable {
   public String get(String path, Duration timeout) {
     try {
       HttpResponse<String> r = HTTP.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(timeout).build(),
+          HttpRequest.newBuilder(URI.create("http://" + httpHost + ":" + httpPort + path)).timeout(timeout).build(),
           HttpResponse.BodyHandlers.ofString());
       return r.statusCode() + " " + r.body();
     } catch (Exception e) {
@@ -111,7 +127,7 @@ public final class SidecarProcess implements AutoCloseable {
   public String post(String path, Duration timeout) {
     try {
       HttpResponse<String> r = HTTP.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(timeout)
+          HttpRequest.newBuilder(URI.create("http://" + httpHost + ":" + httpPort + path)).timeout(timeout)
               .POST(HttpRequest.BodyPublishers.noBody()).build(),
           HttpResponse.BodyHandlers.ofString());
       return r.statusCode() + " " + r.body();

@@ -156,6 +156,25 @@ class SafetyIT extends ClusterTest {
     }
   }
 
+  /** A wrong password is named as such, keeps every node out of the election, and is not logged. */
+  @Test
+  void wrongPasswordIsReportedClearlyAndKeepsTheNodeOutOfTheElection(TestInfo info) throws Exception {
+    LocalCluster.Builder builder = cluster(info).password("the-right-password");
+    java.nio.file.Path wrong = java.nio.file.Files.createDirectories(builder.dir()).resolve("wrong-password");
+    java.nio.file.Files.writeString(wrong, "a-wrong-password");
+    cluster = builder.env("REDIS_PASSWORD_FILE", wrong.toString()).start();
+    Awaitility.await("every sidecar names the refusal").atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      for (LocalCluster.Node n : cluster.nodes()) {
+        assertThat(n.sidecar.output()).contains("not a candidate for leader: my Redis refuses my credentials or commands: WRONGPASS");
+      }
+    });
+    Awaitility.await("nobody leads").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+        .until(() -> cluster.leaseState().holder() == null);
+    for (LocalCluster.Node n : cluster.nodes()) {
+      assertThat(n.sidecar.output()).doesNotContain("a-wrong-password").doesNotContain("the-right-password");
+    }
+  }
+
   private static boolean writable(LocalCluster.Node node) {
     try (Jedis j = new Jedis(node.redis.host(), node.redis.port(), 300)) {
       return "OK".equals(j.set("probe", Long.toString(System.nanoTime())));

@@ -109,9 +109,16 @@ public final class Decider {
           new Action.Promote(),
           "I am " + me + ", new leader, and my Redis is already a primary; taking it as promoted");
     }
-    String previous = o.lease().leader();
+    String recorded = o.lease().leader();
     Optional<PeerStatus> old =
-        previous == null || previous.equals(me) ? Optional.empty() : o.peer(previous);
+        recorded == null || recorded.equals(me) ? Optional.empty() : o.peer(recorded).filter(PeerStatus::reachable);
+    if (old.isEmpty()) {
+      // Invariant "never two writable primaries": a reachable peer that is still a primary may still
+      // take writes even though the Lease does not name it (the Lease was deleted or edited by hand,
+      // or its record lost); it is treated as the previous leader: paused, then caught up with.
+      old = o.reachablePeers().stream().filter(p -> p.redis().primary()).findFirst();
+    }
+    String previous = old.map(PeerStatus::name).orElse(recorded);
     if (old.isPresent() && old.get().reachable()) {
       RedisStatus prev = old.get().redis();
       boolean pausedByMe = previous.equals(o.term().pausedOldPrimary());

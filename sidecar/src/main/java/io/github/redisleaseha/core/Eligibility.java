@@ -20,7 +20,10 @@ public final class Eligibility {
   public static Optional<String> limitation(Observation o, Policy policy) {
     RedisStatus local = o.local();
     if (!local.reachable()) {
-      return Optional.of("my Redis is not answering");
+      return Optional.of(local.refusal() == null
+          ? "my Redis is not answering"
+          : "my Redis refuses my credentials or commands: " + local.refusal()
+              + " (check --redis-password-file, --redis-user-file and the user's ACL)");
     }
     if (policy.noFailover()) {
       return Optional.of("I am marked no-failover");

@@ -13,6 +13,8 @@ package io.github.redisleaseha.core;
  * @param offset {@code master_repl_offset}: how much of the replication stream this server holds
  * @param keys number of keys in all databases (0 means an empty dataset)
  * @param failoverInProgress {@code master_failover_state} is not {@code no-failover}
+ * @param refusal when unreachable because Redis answered but refused us (wrong password, missing ACL
+ *     permission): its error reply; null otherwise
  */
 public record RedisStatus(
     boolean reachable,
@@ -25,18 +27,24 @@ public record RedisStatus(
     String replId2,
     long offset,
     long keys,
-    boolean failoverInProgress) {
+    boolean failoverInProgress,
+    String refusal) {
 
   public static final RedisStatus UNREACHABLE =
-      new RedisStatus(false, null, false, null, 0, false, null, null, -1, -1, false);
+      new RedisStatus(false, null, false, null, 0, false, null, null, -1, -1, false, null);
+
+  /** Redis answered with an error that keeps us out (authentication, ACL), not a timeout. */
+  public static RedisStatus refused(String errorReply) {
+    return new RedisStatus(false, null, false, null, 0, false, null, null, -1, -1, false, errorReply);
+  }
 
   public static RedisStatus primary(String runId, String replId, long offset, long keys) {
-    return new RedisStatus(true, runId, true, null, 0, false, replId, null, offset, keys, false);
+    return new RedisStatus(true, runId, true, null, 0, false, replId, null, offset, keys, false, null);
   }
 
   public static RedisStatus replica(
       String runId, String masterHost, int masterPort, boolean linkUp, String replId, long offset, long keys) {
-    return new RedisStatus(true, runId, false, masterHost, masterPort, linkUp, replId, null, offset, keys, false);
+    return new RedisStatus(true, runId, false, masterHost, masterPort, linkUp, replId, null, offset, keys, false, null);
   }
 
   public boolean follows(Member member) {

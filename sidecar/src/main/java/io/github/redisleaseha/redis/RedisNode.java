@@ -15,7 +15,9 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.args.ClientType;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.ClientKillParams;
 import redis.clients.jedis.params.FailoverParams;
 
@@ -50,6 +52,15 @@ public final class RedisNode implements AutoCloseable {
       // Redis answers again, so any fence queued while it was unresponsive has been served.
       closePendingFences();
       return parseInfo(new String((byte[]) reply, StandardCharsets.UTF_8));
+    } catch (JedisAccessControlException e) {
+      // Wrong password or user: Redis answered, so say what it said (it never echoes the secret).
+      drop();
+      return RedisStatus.refused(e.getMessage());
+    } catch (JedisDataException e) {
+      drop();
+      String reply = e.getMessage() == null ? "" : e.getMessage();
+      return reply.startsWith("NOAUTH") || reply.startsWith("NOPERM") || reply.startsWith("WRONGPASS")
+          ? RedisStatus.refused(reply) : RedisStatus.UNREACHABLE;
     } catch (RuntimeException e) {
       drop();
       return RedisStatus.UNREACHABLE;
@@ -208,6 +219,7 @@ public final class RedisNode implements AutoCloseable {
         f.get("master_replid2"),
         Long.parseLong(f.getOrDefault("master_repl_offset", "0")),
         keys,
-        !"no-failover".equals(f.getOrDefault("master_failover_state", "no-failover")));
+        !"no-failover".equals(f.getOrDefault("master_failover_state", "no-failover")),
+        null);
   }
 }

@@ -85,6 +85,10 @@ class DeciderTest {
             o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.UNREACHABLE);
                    o.peer(C, RedisStatus.replica("run-c", B.host(), 6379, false, "r1", 1200, 10)); },
             Action.Release.class, "c is 200 bytes ahead"),
+        new Row("Lease lost its record (deleted by hand) while another primary is reachable: pause it first",
+            o -> { o.leadingNewTerm(); o.lease = LeaseState.parse("a", 0, java.util.Map.of());
+                   o.peer(B, RedisStatus.UNREACHABLE); o.peer(C, RedisStatus.primary("run-c", "r1", 1200, 10)); },
+            Action.PauseOldPrimary.class, "pausing writes on the previous leader c"),
         new Row("forced failover target with a peer ahead: promote anyway, as the operator chose",
             o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.UNREACHABLE);
                    o.peer(C, RedisStatus.replica("run-c", B.host(), 6379, false, "r1", 1200, 10));

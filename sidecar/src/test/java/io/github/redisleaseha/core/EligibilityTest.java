@@ -90,4 +90,12 @@ class EligibilityTest {
     o.local = RedisStatus.UNREACHABLE;
     assertThat(reason(o)).isEqualTo("my Redis is not answering");
   }
+
+  @Test
+  void refusedCredentialsAreNamedAsSuch() {
+    Observations o = new Observations();
+    o.local = RedisStatus.refused("WRONGPASS invalid username-password pair or user is disabled.");
+    assertThat(reason(o)).isEqualTo("my Redis refuses my credentials or commands: WRONGPASS invalid username-password pair"
+        + " or user is disabled. (check --redis-password-file, --redis-user-file and the user's ACL)");
+  }
 }
