@@ -9,7 +9,7 @@ export JAVA_HOME
 MVN := mvn -B -ntp
 HARNESS_CP = integration-tests/target/classes:$$(cat integration-tests/target/classpath.txt)
 
-.PHONY: help build test unit demo bench bench-quick e2e chaos deps check-jdk clean
+.PHONY: help build test unit demo bench bench-quick e2e chaos soak deps check-jdk clean
 
 help:
 	@echo "make demo   - local 3-node cluster: shows a leader, a Redis crash failover and a graceful handover"
@@ -18,7 +18,8 @@ help:
 	@echo "make unit   - unit tests only"
 	@echo "make bench  - failover measurements, ours next to Redis Sentinel (about 15 min); bench-quick: 1 trial each"
 	@echo "make e2e    - the real image in podman containers (root): Redis crash, pod loss and graceful stop (about 3 min)"
-	@echo "make chaos  - fault injection with network namespaces (root): partitions, pauses, hand edits (about 6 min)"
+	@echo "make chaos  - fault injection with network namespaces (root): partitions, pauses, hand edits (about 5 min)"
+	@echo "make soak   - a random fault every few seconds on one cluster for SOAK_MINUTES (default 30; root)"
 
 check-jdk:
 	@if [ -z "$(JAVA_HOME)" ]; then \
@@ -71,6 +72,13 @@ chaos: deps build
 	@command -v iptables >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables iproute2 >/dev/null
 	$(MVN) -pl integration-tests test -Dtest=ChaosSuite -Dsurefire.failIfNoSpecifiedTests=false
 	@cat $$(ls -td integration-tests/target/chaos/run-*/ | head -1)report.md
+
+SOAK_MINUTES ?= 30
+soak: deps build
+	@[ "$$(id -u)" = 0 ] || { echo "error: make soak needs root (network namespaces, iptables)" >&2; exit 1; }
+	$(MVN) -pl integration-tests test -Dtest=SoakRun -Dsurefire.failIfNoSpecifiedTests=false -Dsoak.minutes=$(SOAK_MINUTES) \
+	  -Dsurefire.timeout=$$(( ($(SOAK_MINUTES) + 15) * 60 ))
+	@cat $$(ls -td integration-tests/target/soak/run-*/ | head -1)report.md
 
 clean:
 	$(MVN) -q clean

@@ -164,7 +164,14 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             .callTimeout(apiTimeout, TimeUnit.MILLISECONDS)
             .build());
     Sidecar sidecar = new Sidecar(config, client);
-    HttpApi http = new HttpApi(config.httpPort(), sidecar, config.handoverTimeout().toMillis());
+    HttpApi http;
+    try {
+      http = new HttpApi(config.httpPort(), sidecar, config.handoverTimeout().toMillis());
+    } catch (java.net.BindException e) {
+      // Nothing has been started yet (no election, no Redis command): just say why and stop.
+      System.err.println("--http-port (HTTP_PORT): cannot listen on port " + config.httpPort() + ": " + e.getMessage());
+      return 1;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("graceful-stop").unstarted(() -> {
       try {

@@ -217,6 +217,15 @@ public final class Decider {
           "I am " + me + ", replica, and no leader is published"
               + (lease.holder() == null ? "" : " (Lease held by " + lease.holder() + ")"));
     }
+    if (o.fenced()) {
+      // A fence from this node's time as leader (e.g. its sidecar was paused past the lease and
+      // fenced on resuming) would stay in place: CLIENT PAUSE WRITE also stops a replica from
+      // applying the replication stream, so it must be lifted once this node follows the leader.
+      return new Decision(
+          new Action.Follow(leader, false),
+          "I am " + me + ", replica of " + leader.name() + ", and my Redis is still paused by my own fence;"
+              + " lifting it");
+    }
     Optional<PeerStatus> leaderPeer = o.peer(leader.name());
     String lag =
         leaderPeer.filter(PeerStatus::reachable)

@@ -231,6 +231,7 @@ public final class Sidecar implements AutoCloseable {
     }
     if (leading && now - endpointCheckedAt > ENDPOINT_RECHECK_MILLIS) {
       endpointCheckedAt = now;
+      liftStrayPause();
       try {
         endpointTarget = endpoint.currentTarget();
       } catch (ApiException e) {
@@ -276,6 +277,24 @@ public final class Sidecar implements AutoCloseable {
       election.restart();
     }
     return fresh;
+  }
+
+  /**
+   * A promoted leader holding a fresh Lease, and not fenced by itself, lifts any write pause on its
+   * own Redis. Another node pauses a primary it is about to take over from; if that node then gives
+   * up (its own Redis failed, or it found this one still leading), the pause would stay for an hour.
+   * While this node holds a fresh Lease nobody else may lead, so lifting it is safe; Redis 7.0 does
+   * not report a pause in INFO, so this is done every {@value #ENDPOINT_RECHECK_MILLIS} ms.
+   */
+  private void liftStrayPause() {
+    Term t = term;
+    if (t != null && t.promoted() && !fenced && lock.holdsFreshLease()) {
+      try {
+        local.unpause();
+      } catch (RuntimeException e) {
+        log.debug("Could not lift a stray pause on my Redis", e);
+      }
+    }
   }
 
   /** Remembers when a healthy leader was last seen and since when none is, for the detect phase. */

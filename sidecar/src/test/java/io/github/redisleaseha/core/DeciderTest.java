@@ -59,6 +59,8 @@ class DeciderTest {
             o -> { o.local = RedisStatus.primary("run-a", "r2", 5000, 10); o.lease = Observations.published(A, "r2", 2);
                    o.fenced = true; },
             Action.None.class, "a fenced primary without the Lease"),
+        new Row("fenced replica of the published leader lifts its own fence",
+            o -> o.fenced = true, Action.Follow.class, "still paused by my own fence; lifting it"),
         new Row("local Redis down",
             o -> o.local = RedisStatus.UNREACHABLE, Action.None.class, "my Redis is not answering"));
   }
