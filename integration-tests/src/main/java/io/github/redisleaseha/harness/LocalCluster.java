@@ -75,6 +75,13 @@ public final class LocalCluster implements AutoCloseable {
     private Path requestLog;
     private TlsFiles tls;
     private String podPrefix = "redis-";
+    private final List<String> redisArgs = new ArrayList<>();
+
+    /** More redis-server arguments for every node (e.g. {@code --user ...}). */
+    public Builder redisArgs(String... args) {
+      redisArgs.addAll(List.of(args));
+      return this;
+    }
     private NetNs netns;
     private boolean faultProxy;
 
@@ -254,6 +261,7 @@ public final class LocalCluster implements AutoCloseable {
       if (net != null) {
         redis.runIn(net.exec(nsHost(i)));
       }
+      redis.withArgs(settings.redisArgs);
       redis.start();
       int httpPort = net == null ? FreePorts.find("127.0.0.1") : 8080;
       List<String> args = new ArrayList<>(List.of(

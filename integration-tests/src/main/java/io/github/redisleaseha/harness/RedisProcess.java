@@ -26,6 +26,13 @@ public final class RedisProcess implements AutoCloseable {
   private final javax.net.ssl.SSLSocketFactory tlsSockets;
   private Proc proc;
   private List<String> prefix = List.of();
+  private List<String> extraArgs = List.of();
+
+  /** More redis-server arguments (e.g. an ACL user). */
+  public RedisProcess withArgs(List<String> args) {
+    this.extraArgs = List.copyOf(args);
+    return this;
+  }
 
   /** Runs the server through this command prefix (e.g. {@code ip netns exec <host>}). */
   public RedisProcess runIn(List<String> commandPrefix) {
@@ -66,6 +73,7 @@ public final class RedisProcess implements AutoCloseable {
     if (password != null) {
       cmd.addAll(List.of("--requirepass", password, "--masterauth", password));
     }
+    cmd.addAll(extraArgs);
     dir.toFile().mkdirs();
     List<String> full = new ArrayList<>(prefix);
     full.addAll(cmd);

@@ -94,6 +94,9 @@ public final class Sidecar implements AutoCloseable {
   private long promotedAt;
   private String failoverReason;
   private Map<String, Long> failoverPhases;
+  /** The local Redis run id whose ACL permissions were last checked, and what its user lacks. */
+  private String permissionsCheckedFor;
+  private String missingPermissions;
   private String lastSentence;
   private String lastIneligibility;
   private java.util.concurrent.ScheduledFuture<?> nextTick;
@@ -209,6 +212,7 @@ public final class Sidecar implements AutoCloseable {
     if (!localStatus.reachable()) {
       metrics.healthCheckFailed();
     }
+    localStatus = checkPermissions(localStatus);
     // An unreachable Redis keeps its last known role: a frozen primary is still a primary when it
     // resumes, so it must still be fenced before the Lease is released.
     if (localStatus.reachable()) {
@@ -295,6 +299,29 @@ public final class Sidecar implements AutoCloseable {
         log.debug("Could not lift a stray pause on my Redis", e);
       }
     }
+  }
+
+  /**
+   * Checks once per Redis process (run id) that our user may run every command the sidecar needs.
+   * A node whose user lacks some is reported as refused, with the list, and so never contends: it
+   * could not promote, fence or hand over. A leader is left alone (it was checked before it led).
+   */
+  private RedisStatus checkPermissions(RedisStatus status) {
+    if (status.reachable() && !java.util.Objects.equals(status.runId(), permissionsCheckedFor)) {
+      String user = config.redisUser() == null ? "default" : config.redisUser();
+      try {
+        List<String> missing = local.missingPermissions(user);
+        missingPermissions = missing.isEmpty() ? null
+            : "NOPERM the Redis user '" + user + "' may not run " + String.join(", ", missing);
+        permissionsCheckedFor = status.runId();
+      } catch (RuntimeException e) {
+        log.debug("Could not check the Redis user's permissions", e);
+      }
+    }
+    if (missingPermissions != null && status.reachable() && !lock.termActive()) {
+      return RedisStatus.refused(missingPermissions);
+    }
+    return status;
   }
 
   /** Remembers when a healthy leader was last seen and since when none is, for the detect phase. */

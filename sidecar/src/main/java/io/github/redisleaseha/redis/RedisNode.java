@@ -67,6 +67,52 @@ public final class RedisNode implements AutoCloseable {
     }
   }
 
+  /**
+   * The commands the sidecar sends to Redis, with sample arguments as {@code ACL DRYRUN} wants them.
+   * A least-privilege user needs exactly these (plus {@code acl|dryrun} for this check):
+   * {@code -@all +info +replicaof +client|pause +client|unpause +client|kill +client|setname
+   * +failover +config|set +acl|dryrun}.
+   */
+  public static final List<List<String>> NEEDED_COMMANDS = List.of(
+      List.of("info", "replication"),
+      List.of("replicaof", "no", "one"),
+      List.of("client", "pause", "1", "write"),
+      List.of("client", "unpause"),
+      List.of("client", "kill", "type", "normal"),
+      List.of("client", "setname", "redis-lease-ha"),
+      List.of("failover", "abort"),
+      List.of("config", "set", "min-replicas-to-write", "0"));
+
+  /**
+   * Which of {@link #NEEDED_COMMANDS} {@code user} may not run, checked with {@code ACL DRYRUN}
+   * (nothing is executed). Throws if Redis cannot be asked.
+   */
+  public synchronized List<String> missingPermissions(String user) {
+    List<String> missing = new ArrayList<>();
+    for (List<String> command : NEEDED_COMMANDS) {
+      List<String> args = new ArrayList<>(List.of("DRYRUN", user));
+      args.addAll(command);
+      String name = command.get(0) + (command.get(0).equals("client") || command.get(0).equals("config") ? "|" + command.get(1) : "");
+      try {
+        Object reply = connection().sendCommand(Protocol.Command.ACL, args.toArray(String[]::new));
+        String text = reply instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(reply);
+        if (!"OK".equals(text)) {
+          missing.add(name);
+        }
+      } catch (JedisDataException e) {
+        String reply = e.getMessage() == null ? "" : e.getMessage();
+        if (reply.startsWith("NOPERM")) {
+          return List.of("acl|dryrun (needed to check the others)");
+        }
+        throw e;
+      } catch (RuntimeException e) {
+        drop();
+        throw e;
+      }
+    }
+    return missing;
+  }
+
   public synchronized void replicaOf(String host, int port) {
     run(j -> j.replicaof(host, port));
   }
