@@ -48,28 +48,17 @@ final class Faults {
 
   static final Fault ISOLATED = new Fault("leader fully isolated (link down)",
       "writes the leader acknowledged but had not yet replicated when its link went down", false,
-      (c, net, leader, i, hold) -> {
-        net.linkDown(LocalCluster.nsHost(i));
-        hold(hold);
-        net.linkUp(LocalCluster.nsHost(i));
-      });
+      (c, net, leader, i, hold) -> linkDownFor(net, LocalCluster.nsHost(i), hold));
 
   static final Fault REPLICA_ISOLATED = new Fault("a replica isolated (link down)",
       "0: the leader is untouched", false,
-      (c, net, leader, i, hold) -> {
-        int replica = (i + 1) % c.nodes().size();
-        net.linkDown(LocalCluster.nsHost(replica));
-        hold(hold);
-        net.linkUp(LocalCluster.nsHost(replica));
-      });
+      (c, net, leader, i, hold) -> linkDownFor(net, LocalCluster.nsHost((i + 1) % c.nodes().size()), hold));
 
   static final Fault FLAPPING = new Fault("leader's link flapping (1 s down, 1 s up)",
       "as full isolation, for each flap", false,
       (c, net, leader, i, hold) -> {
         for (long k = 0; k < Math.max(1, hold.toSeconds() / 2); k++) {
-          net.linkDown(LocalCluster.nsHost(i));
-          hold(Duration.ofSeconds(1));
-          net.linkUp(LocalCluster.nsHost(i));
+          linkDownFor(net, LocalCluster.nsHost(i), Duration.ofSeconds(1));
           hold(Duration.ofSeconds(1));
         }
       });
@@ -111,8 +100,11 @@ final class Faults {
       "0: the leader fences; its successor pauses it and catches up with it", true,
       (c, net, leader, i, hold) -> {
         c.apiProxy().error();
-        hold(hold);
-        c.apiProxy().pass();
+        try {
+          hold(hold);
+        } finally {
+          c.apiProxy().pass();
+        }
       });
 
   static final Fault API_SLOW = new Fault("API server answering after 1.5 s",
@@ -125,6 +117,15 @@ final class Faults {
 
   static final List<Fault> ALL = List.of(API_CUT, REPLICAS_CUT, ISOLATED, REPLICA_ISOLATED, FLAPPING, SIDECAR_PAUSED,
       REDIS_RESTART_EMPTY, LEASE_DELETED, ENDPOINT_EDITED, API_ERRORS, API_SLOW);
+
+  private static void linkDownFor(NetNs net, String host, Duration hold) throws InterruptedException {
+    net.linkDown(host);
+    try {
+      hold(hold);
+    } finally {
+      net.linkUp(host);
+    }
+  }
 
   /** Keeps a fault in place for its stated length; this is the fault itself, not a wait for a condition. */
   static void hold(Duration d) throws InterruptedException {

@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -60,21 +61,51 @@ class BadFlagsIT {
       "--peers=redis-0                              | --peers",
       "--endpoints-mode=both                        | --endpoints-mode",
       "--kube-api-url=ftp://x                       | --kube-api-url",
+      "--role-label=-bad-                           | --role-label",
+      "--log-format=xml                             | --log-format",
+      "--redis-tls-ca-file=/nonexistent/ca.crt      | --redis-tls-ca-file",
+      "--redis-tls-cert-file=/nonexistent/tls.crt   | --redis-tls-cert-file",
+      "--min-replicas-max-lag=0                     | --min-replicas-max-lag",
+      "--max-lag-bytes=-1                           | --max-lag-bytes",
+      "--catchup-timeout=soon                       | --catchup-timeout",
   })
   void rejectedWithExitCode2AndTheFlagNamed(String badFlag, String named) throws Exception {
+    assertRejected(List.of(badFlag.trim()), Map.of(), named.trim());
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "LEASE_DURATION=2500ms       | --lease-duration (LEASE_DURATION)",
+      "RENEW_DEADLINE=9s           | --renew-deadline (RENEW_DEADLINE)",
+      "ANNOUNCE_HOST=bad_host!     | --announce-host (ANNOUNCE_HOST)",
+      "REDIS_PASSWORD_FILE=/none/x | --redis-password-file (REDIS_PASSWORD_FILE)",
+      "ROLE_LABEL=a/b/c            | --role-label (ROLE_LABEL)",
+      "HTTP_PORT=99999             | --http-port (HTTP_PORT)",
+      "REDIS_TLS_KEY_FILE=/none/k  | --redis-tls-cert-file (REDIS_TLS_CERT_FILE) and --redis-tls-key-file",
+  })
+  void badEnvironmentVariablesAreRejectedTheSameWay(String assignment, String named) throws Exception {
+    String[] kv = assignment.trim().split("=", 2);
+    assertRejected(List.of(), Map.of(kv[0], kv[1]), named.trim());
+  }
+
+  private static void assertRejected(List<String> extraArgs, Map<String, String> extraEnv, String named) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(SidecarProcess.java(), "-jar", SidecarProcess.jar().toString(), "run",
-        "--pod-name=redis-0", "--namespace=default", "--announce-host=127.0.0.1",
+        "--pod-name=redis-0", "--namespace=default",
         "--redis-port=" + listener.getLocalPort(), "--peers=redis-1=127.0.0.1:" + listener.getLocalPort(),
         "--kube-api-url=http://127.0.0.1:" + listener.getLocalPort()));
-    cmd.add(badFlag.trim());
+    if (!extraEnv.containsKey("ANNOUNCE_HOST")) {
+      cmd.add("--announce-host=127.0.0.1");
+    }
+    cmd.addAll(extraArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> List.of("POD_NAME", "POD_NAMESPACE", "REDIS_PASSWORD").contains(k));
+    pb.environment().putAll(extraEnv);
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
     assertThat(p.exitValue()).as(out).isEqualTo(2);
-    assertThat(out).contains(named.trim());
+    assertThat(out).contains(named);
     assertThat(connections.get()).as("connections to Redis or the API server").isZero();
   }
 }
