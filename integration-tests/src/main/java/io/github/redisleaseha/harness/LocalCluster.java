@@ -307,12 +307,20 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private void createPod(String name, String ip) {
+    createPod(client, NAMESPACE, name, settings.podLabels, ip);
+  }
+
+  /**
+   * Creates a Pod object standing for a Redis pod, as peer discovery by label selector sees it: its
+   * labels and, unless {@code ip} is null (not scheduled yet), its pod IP.
+   */
+  public static void createPod(ApiClient client, String namespace, String name, Map<String, String> labels, String ip) {
     V1Pod pod = new V1Pod().apiVersion("v1").kind("Pod")
-        .metadata(new V1ObjectMeta().name(name).namespace(NAMESPACE).labels(settings.podLabels))
+        .metadata(new V1ObjectMeta().name(name).namespace(namespace).labels(new HashMap<>(labels)))
         .spec(new V1PodSpec().containers(List.of(new V1Container().name("redis").image("redis"))))
-        .status(new V1PodStatus().podIP(ip));
+        .status(ip == null ? null : new V1PodStatus().podIP(ip));
     try {
-      new CoreV1Api(client).createNamespacedPod(NAMESPACE, pod).execute();
+      new CoreV1Api(client).createNamespacedPod(namespace, pod).execute();
     } catch (ApiException e) {
       throw new IllegalStateException("cannot create pod " + name + ": " + e.getCode(), e);
     }

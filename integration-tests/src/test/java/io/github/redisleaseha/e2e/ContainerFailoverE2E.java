@@ -13,12 +13,6 @@ import io.github.redisleaseha.kube.WriteEndpoint;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoordinationV1Api;
-import io.kubernetes.client.openapi.apis.CoreV1Api;
-import io.kubernetes.client.openapi.models.V1Container;
-import io.kubernetes.client.openapi.models.V1ObjectMeta;
-import io.kubernetes.client.openapi.models.V1Pod;
-import io.kubernetes.client.openapi.models.V1PodSpec;
-import io.kubernetes.client.openapi.models.V1PodStatus;
 import io.kubernetes.client.util.ClientBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,7 +24,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -292,12 +285,8 @@ class ContainerFailoverE2E {
     }
   }
 
-  private static void createPod(String name, String ip) throws ApiException {
-    V1Pod pod = new V1Pod().apiVersion("v1").kind("Pod")
-        .metadata(new V1ObjectMeta().name(name).namespace(NAMESPACE).labels(new HashMap<>(chart.podLabels())))
-        .spec(new V1PodSpec().containers(List.of(new V1Container().name("redis").image(REDIS.asCanonicalNameString()))))
-        .status(new V1PodStatus().podIP(ip));
-    new CoreV1Api(client).createNamespacedPod(NAMESPACE, pod).execute();
+  private static void createPod(String name, String ip) {
+    LocalCluster.createPod(client, NAMESPACE, name, chart.podLabels(), ip);
   }
 
   private static String http(String method, Pod p, String path, Duration timeout) {

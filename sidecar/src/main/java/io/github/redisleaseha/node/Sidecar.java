@@ -314,8 +314,15 @@ public final class Sidecar implements AutoCloseable {
         missingPermissions = missing.isEmpty() ? null
             : "NOPERM the Redis user '" + user + "' may not run " + String.join(", ", missing);
         permissionsCheckedFor = status.runId();
+      } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+        // Redis answered but cannot dry-run (e.g. older than 7.0): asking again every tick would only
+        // repeat the error, so this Redis process counts as checked and nothing is held against it.
+        log.info("I am {} and cannot check my Redis user's permissions ({}); assuming they suffice",
+            config.podName(), e.getMessage());
+        missingPermissions = null;
+        permissionsCheckedFor = status.runId();
       } catch (RuntimeException e) {
-        log.debug("Could not check the Redis user's permissions", e);
+        log.debug("Could not check the Redis user's permissions; asking again on the next tick", e);
       }
     }
     if (missingPermissions != null && status.reachable() && !lock.termActive()) {
