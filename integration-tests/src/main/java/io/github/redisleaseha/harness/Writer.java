@@ -189,15 +189,24 @@ public final class Writer implements AutoCloseable {
     return null;
   }
 
-  /** Acknowledged values missing from {@code stored} (the final primary's list). */
+  /** Acknowledged values missing from {@code stored} (the final primary's list, read after the writer stopped). */
   public List<Long> lost(List<String> stored) {
+    return lost(stored, Long.MAX_VALUE);
+  }
+
+  /**
+   * Values acknowledged by {@code readNanos} that are missing from {@code stored}, a primary's list read
+   * from {@code readNanos} on while the writer may still run. A write acknowledged later may or may not be
+   * in that list, so it is not counted.
+   */
+  public List<Long> lost(List<String> stored, long readNanos) {
     Set<Long> present = new HashSet<>();
     for (String s : stored) {
       present.add(Long.parseLong(s));
     }
     List<Long> lost = new ArrayList<>();
     for (Ack a : acks()) {
-      if (!present.contains(a.value())) {
+      if (a.nanos() <= readNanos && !present.contains(a.value())) {
         lost.add(a.value());
       }
     }
