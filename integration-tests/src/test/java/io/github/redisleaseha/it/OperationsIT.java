@@ -108,7 +108,9 @@ class OperationsIT extends ClusterTest {
 
   @Test
   void forcedFailoverNeedsConfirmationAndPauseStopsAutomaticFailover(TestInfo info) throws Exception {
-    cluster = cluster(info).env("LOG_FORMAT", "json").start();
+    // A Lease long enough that it cannot expire, and fail over on its own, while the commands below run:
+    // each is a JVM start, which on a loaded 2-core machine took long enough for the default 4 s to pass.
+    cluster = cluster(info).env("LOG_FORMAT", "json").args("--lease-duration", "30s").start();
     Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
     cluster.awaitReplicasInSync(leader, Duration.ofSeconds(30));
     Node target = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
