@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,7 +18,10 @@ public final class SidecarProcess implements AutoCloseable {
   public static final List<String> JVM_FLAGS = List.of(
       "-Xss512k", "-Xms8m", "-Xmx32m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
       "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=16m", "-XX:+UseCompactObjectHeaders",
-      "-XX:-UsePerfData");
+      "-XX:-UsePerfData", "-XX:TrimNativeHeapInterval=5000");
+
+  /** Environment for the same footprint: at most 2 glibc malloc arenas (the image's launcher sets it too). */
+  public static final Map<String, String> JVM_ENV = Map.of("MALLOC_ARENA_MAX", "2");
 
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
@@ -101,7 +105,9 @@ public final class SidecarProcess implements AutoCloseable {
     startedAtNanos = System.nanoTime();
     List<String> full = new ArrayList<>(prefix);
     full.addAll(cmd);
-    proc = Proc.start("sidecar-" + name, full, log, env);
+    Map<String, String> fullEnv = new HashMap<>(JVM_ENV);
+    fullEnv.putAll(env);
+    proc = Proc.start("sidecar-" + name, full, log, fullEnv);
   }
 
   /** {@link System#nanoTime()} when the JVM was launched. */
