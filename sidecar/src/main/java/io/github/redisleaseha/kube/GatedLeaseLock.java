@@ -64,7 +64,17 @@ public final class GatedLeaseLock implements Lock {
   private volatile Runnable onAcquired = () -> { };
   private volatile java.util.function.Consumer<String> onRefused = reason -> { };
   private volatile String lastRefusal;
+  /** The Lease as last read or written by any thread: the base of {@link #annotate}. */
   private volatile V1Lease last;
+  /**
+   * The Lease as last read or written by the calling thread. The elector runs each attempt on one
+   * thread: {@link #get()}, a decision on what it returned, then {@link #create} or {@link #update}.
+   * Invariant: {@link #update} replaces only the version its own thread read, so an acquire decided on
+   * a free or expired Lease cannot overwrite a holder that came since (the API answers 409). With one
+   * shared "last read" instead, a read by the control loop in between (which saw the new holder) made
+   * that write succeed: two nodes held the Lease and both promoted (seen under load).
+   */
+  private final ThreadLocal<V1Lease> readByThisThread = new ThreadLocal<>();
   private volatile LeaseState state = LeaseState.UNKNOWN;
   /** A term is active from the first successful write naming us holder until release or loss. */
   private volatile boolean termActive;
@@ -163,6 +173,7 @@ public final class GatedLeaseLock implements Lock {
     }
     apiErrors.recovered("Lease " + describe() + " is readable again");
     remember(lease);
+    readByThisThread.set(lease);
     return recordOf(lease.getSpec());
   }
 
@@ -181,6 +192,7 @@ public final class GatedLeaseLock implements Lock {
     try {
       V1Lease created = api.createNamespacedLease(namespace, lease).execute();
       remember(created);
+      readByThisThread.set(created);
       wrote(record, sent);
       log.info("Created Lease {} held by {}", describe(), record.getHolderIdentity());
       return true;
@@ -194,16 +206,18 @@ public final class GatedLeaseLock implements Lock {
 
   @Override
   public synchronized boolean update(LeaderElectionRecord record) {
-    if (!mayWrite(record) || last == null) {
+    V1Lease base = readByThisThread.get();
+    if (!mayWrite(record) || base == null) {
       return false;
     }
-    V1Lease lease = copy(last);
+    V1Lease lease = copy(base);
     lease.setSpec(specOf(record));
     long sent = nanoTime.getAsLong();
     try {
       V1Lease updated = api.replaceNamespacedLease(name, namespace, lease).execute();
       apiErrors.recovered("Lease " + describe() + " is writable again");
       remember(updated);
+      readByThisThread.set(updated);
       wrote(record, sent);
       return true;
     } catch (ApiException e) {
@@ -276,10 +290,11 @@ public final class GatedLeaseLock implements Lock {
    * write did not happen (not holder, conflict, API error); the caller retries on its next tick.
    */
   public synchronized boolean annotate(Map<String, String> annotations) {
-    if (!holdsFreshLease() || last == null) {
+    V1Lease base = last;
+    if (!holdsFreshLease() || base == null || base.getSpec() == null || !identity.equals(base.getSpec().getHolderIdentity())) {
       return false;
     }
-    V1Lease lease = copy(last);
+    V1Lease lease = copy(base);
     Map<String, String> merged = new HashMap<>();
     if (lease.getMetadata().getAnnotations() != null) {
       merged.putAll(lease.getMetadata().getAnnotations());

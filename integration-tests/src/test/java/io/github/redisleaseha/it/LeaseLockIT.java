@@ -1,0 +1,109 @@
+package io.github.redisleaseha.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.redisleaseha.harness.ApiServerProcess;
+import io.github.redisleaseha.kube.GatedLeaseLock;
+import io.kubernetes.client.extended.leaderelection.LeaderElectionRecord;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.apis.CoordinationV1Api;
+import io.kubernetes.client.util.ClientBuilder;
+import java.nio.file.Path;
+import java.util.Date;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Lease lock against the embedded API server, with the elector's calls and the control loop's
+ * reads interleaved on their own threads as they are in a sidecar.
+ */
+class LeaseLockIT {
+
+  private static final String NS = "default";
+  private static final String NAME = "redis-leader";
+
+  /**
+   * Found under load (FailoverIT, 2 busy cores): redis-2's elector read the Lease free, its control
+   * loop then read it held by redis-0, and the elector's write went out with the newer
+   * resourceVersion, so both held the Lease for a term and both promoted.
+   */
+  @Test
+  void anAcquireDecidedOnAFreeLeaseCannotOverwriteAHolderThatCameSince() throws Exception {
+    try (ApiServerProcess api = ApiServerProcess.start(Path.of("target", "it", "lease-lock-" + System.currentTimeMillis(), "api.log"));
+        ExecutorService elector = Executors.newSingleThreadExecutor();
+        ExecutorService control = Executors.newSingleThreadExecutor()) {
+      ApiClient client = new ClientBuilder().setBasePath(api.url()).build();
+      GatedLeaseLock a = lock(client, "redis-0");
+      GatedLeaseLock b = lock(client, "redis-2");
+      assertThat(a.create(record("redis-0"))).isTrue();
+      assertThat(a.release(Map.of())).isTrue();
+
+      // b's elector reads the Lease: free, so it decides to acquire.
+      LeaderElectionRecord seenByElector = on(elector, () -> b.get());
+      assertThat(seenByElector.getHolderIdentity()).isNull();
+      // Meanwhile a acquires it, and b's control loop reads it on its own thread.
+      a.reopen();
+      a.get();
+      assertThat(a.update(record("redis-0"))).isTrue();
+      assertThat(on(control, () -> b.get()).getHolderIdentity()).isEqualTo("redis-0");
+
+      // b's elector now writes what it decided on the free Lease: the API must refuse it.
+      assertThat(on(elector, () -> b.update(record("redis-2")))).as("b's stale acquire").isFalse();
+      assertThat(holder(client)).isEqualTo("redis-0");
+      assertThat(b.termActive()).isFalse();
+      assertThat(a.holdsFreshLease()).isTrue();
+
+      // b's next attempt reads again and sees a holder: the elector leaves it alone.
+      assertThat(on(elector, () -> b.get()).getHolderIdentity()).isEqualTo("redis-0");
+    }
+  }
+
+  /** A node whose Lease was taken over (here: edited by hand) must not write its annotations on it. */
+  @Test
+  void annotationsGoOnlyOnALeaseThatStillNamesThisNode() throws Exception {
+    try (ApiServerProcess api = ApiServerProcess.start(Path.of("target", "it", "lease-lock-" + System.currentTimeMillis(), "api.log"))) {
+      ApiClient client = new ClientBuilder().setBasePath(api.url()).build();
+      GatedLeaseLock a = lock(client, "redis-0");
+      assertThat(a.create(record("redis-0"))).isTrue();
+      CoordinationV1Api leases = new CoordinationV1Api(client);
+      var lease = leases.readNamespacedLease(NAME, NS).execute();
+      lease.getSpec().setHolderIdentity("operator");
+      leases.replaceNamespacedLease(NAME, NS, lease).execute();
+      a.get();
+
+      assertThat(a.annotate(Map.of("redis-lease-ha/leader", "redis-0"))).isFalse();
+      assertThat(leases.readNamespacedLease(NAME, NS).execute().getMetadata().getAnnotations()).isNullOrEmpty();
+    }
+  }
+
+  /** A lock on a stopped clock: a held Lease stays fresh however slow the machine is. */
+  private static GatedLeaseLock lock(ApiClient client, String identity) {
+    return new GatedLeaseLock(client, NS, NAME, identity, 4, 2500, () -> 1L);
+  }
+
+  private static LeaderElectionRecord record(String holder) {
+    Date now = new Date();
+    return new LeaderElectionRecord(holder, 4, now, now, 0, null);
+  }
+
+  private static String holder(ApiClient client) throws Exception {
+    return new CoordinationV1Api(client).readNamespacedLease(NAME, NS).execute().getSpec().getHolderIdentity();
+  }
+
+  private interface Call<T> {
+    T call() throws Exception;
+  }
+
+  private static <T> T on(ExecutorService thread, Call<T> call) throws Exception {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return call.call();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, thread).get();
+  }
+}
