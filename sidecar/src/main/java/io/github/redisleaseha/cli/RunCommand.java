@@ -129,6 +129,18 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
   @Option(names = "--role-label", defaultValue = "${env:ROLE_LABEL}", description = "Label key kept on this pod with its role (leader or replica), e.g. redis-role. Env ROLE_LABEL. Default: off.")
   String roleLabel;
 
+  @Option(names = "--stall-timeout", defaultValue = "${env:STALL_TIMEOUT:-5s}", converter = DurationConverter.class,
+      description = "How long a leader keeps the Lease while its Redis does not answer (timeouts, BUSY, LOADING, refused"
+          + " credentials) before killing it (when the pod shares its process namespace) or releasing. Above ordinary"
+          + " stalls: a fork of a large dataset or a slow command stalls Redis for tens to hundreds of ms, and failing"
+          + " over on those loses more than it saves. Env STALL_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+  Duration stallTimeout;
+
+  @Option(names = "--api-timeout", defaultValue = "${env:API_TIMEOUT:-1s}", converter = DurationConverter.class,
+      description = "Bound on one Kubernetes API request; part of the fencing margin (lease duration - renew deadline"
+          + " must cover it). Env API_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+  Duration apiTimeout;
+
   @Option(names = "--log-format", defaultValue = "${env:LOG_FORMAT:-text}", description = "text (one readable sentence per line) or json (one JSON object per line). Env LOG_FORMAT. Default: ${DEFAULT-VALUE}.")
   LogFormat logFormat;
 
@@ -138,7 +150,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         peerSelector, writeService, endpointsMode, leaseDuration, renewDeadline, retryPeriod,
         healthInterval, healthFailures, catchupTimeout, maxLagBytes, handoverTimeout, httpPort,
         noFailover, redisUserFile, System.getenv("REDIS_USER"), redisPasswordFile, System.getenv("REDIS_PASSWORD"), kubeApiUrl,
-        minReplicasToWrite, minReplicasMaxLag, redisTls, redisTlsCaFile, redisTlsCertFile, redisTlsKeyFile, roleLabel);
+        minReplicasToWrite, minReplicasMaxLag, redisTls, redisTlsCaFile, redisTlsCertFile, redisTlsKeyFile, roleLabel,
+        stallTimeout, apiTimeout);
   }
 
   @Override
@@ -155,7 +168,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     }
     ApiClient client =
         config.kubeApiUrl() == null ? ClientBuilder.standard().build() : new ClientBuilder().setBasePath(config.kubeApiUrl()).build();
-    long apiTimeout = config.renewDeadline().toMillis();
+    long apiTimeout = config.apiTimeout().toMillis();
     client.setHttpClient(
         client.getHttpClient().newBuilder()
             .connectTimeout(apiTimeout, TimeUnit.MILLISECONDS)

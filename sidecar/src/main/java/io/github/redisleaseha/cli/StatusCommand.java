@@ -54,10 +54,10 @@ public final class StatusCommand extends OpsCommand {
     }
     b.append('\n');
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"MEMBER", "ROLE", "REDIS", "OFFSET", "LAG", "READY", "FENCED", "CANDIDATE"});
+    rows.add(new String[] {"MEMBER", "ROLE", "REDIS", "OFFSET", "LAG", "READY", "FENCED", "FENCING", "CANDIDATE"});
     for (Member m : view.members()) {
       if (!m.reachable()) {
-        rows.add(new String[] {m.name(), "unreachable", "-", "-", "-", "-", "-", "sidecar: " + m.error()});
+        rows.add(new String[] {m.name(), "unreachable", "-", "-", "-", "-", "-", "-", "sidecar: " + m.error()});
         continue;
       }
       var s = m.status();
@@ -65,7 +65,8 @@ public final class StatusCommand extends OpsCommand {
       rows.add(new String[] {
           m.name(), s.role(), s.healthy() ? "up" : "down", Long.toString(s.offset()),
           s.role().equals("leader") ? "-" : s.lagBytes() < 0 ? "?" : s.lagBytes() + " B",
-          s.ready() ? "yes" : "no", s.fenced() ? "yes" : "no", candidate});
+          s.ready() ? "yes" : "no", s.fenced() ? "yes" : "no",
+          s.fencing() == null ? "?" : s.fencing().startsWith("kill") ? "kill" : "pause only", candidate});
     }
     int[] width = new int[rows.get(0).length];
     for (String[] r : rows) {

@@ -59,7 +59,9 @@ public final class ConfigValidator {
       Path redisTlsCaFile,
       Path redisTlsCertFile,
       Path redisTlsKeyFile,
-      String roleLabel) {}
+      String roleLabel,
+      Duration stallTimeout,
+      Duration apiTimeout) {}
 
   /** Thrown with every problem found; the message lists them one per line. */
   public static final class InvalidConfigException extends Exception {
@@ -112,6 +114,10 @@ public final class ConfigValidator {
     positive(p, "--health-interval (HEALTH_INTERVAL)", r.healthInterval());
     positive(p, "--catchup-timeout (CATCHUP_TIMEOUT)", r.catchupTimeout());
     positive(p, "--handover-timeout (HANDOVER_TIMEOUT)", r.handoverTimeout());
+    if (r.stallTimeout().compareTo(r.healthInterval()) <= 0) {
+      p.add("--stall-timeout (STALL_TIMEOUT): must be longer than --health-interval (" + Durations.format(r.stallTimeout())
+          + " <= " + Durations.format(r.healthInterval()) + ")");
+    }
     if (r.maxLagBytes() < 0) {
       p.add("--max-lag-bytes (MAX_LAG_BYTES): must not be negative, got " + r.maxLagBytes());
     }
@@ -161,7 +167,11 @@ public final class ConfigValidator {
         r.minReplicasToWrite(),
         r.minReplicasMaxLag(),
         tls,
-        blank(r.roleLabel()) ? null : r.roleLabel());
+        blank(r.roleLabel()) ? null : r.roleLabel(),
+        r.redisUserFile(),
+        r.redisPasswordFile(),
+        r.stallTimeout(),
+        r.apiTimeout());
   }
 
   /** TLS when asked for or when any TLS file is given; null for plain TCP. */
@@ -204,6 +214,25 @@ public final class ConfigValidator {
     if (retry.compareTo(renew) >= 0) {
       p.add("--retry-period (RETRY_PERIOD): must be shorter than --renew-deadline ("
           + Durations.format(retry) + " >= " + Durations.format(renew) + ")");
+    }
+    positive(p, "--api-timeout (API_TIMEOUT)", r.apiTimeout());
+    if (renew.compareTo(lease) < 0 && !r.healthInterval().isNegative() && !r.apiTimeout().isNegative()) {
+      // The fencing margin: after the renew deadline the fence guard needs up to one guard period to
+      // send the pause and one Redis command timeout for its reply; a leader write sent just before
+      // the deadline may land up to one API request timeout later; and others' clocks may run a
+      // little fast. All of it must pass before anyone else can take the Lease.
+      long redisTimeout = Math.max(100, Math.min(1000, r.healthInterval().toMillis() * 2));
+      long needed = SidecarConfig.GUARD_PERIOD.toMillis() + redisTimeout + r.apiTimeout().toMillis()
+          + SidecarConfig.skewMargin(lease).toMillis();
+      long margin = lease.toMillis() - renew.toMillis();
+      if (margin < needed) {
+        p.add("--renew-deadline (RENEW_DEADLINE) and --lease-duration (LEASE_DURATION): the lease duration minus the renew"
+            + " deadline is " + margin + " ms, but fencing needs " + needed + " ms: guard period "
+            + SidecarConfig.GUARD_PERIOD.toMillis() + " + Redis command timeout " + redisTimeout
+            + " (twice --health-interval) + --api-timeout " + r.apiTimeout().toMillis() + " + clock skew margin "
+            + SidecarConfig.skewMargin(lease).toMillis() + " (a twentieth of the lease); lower the renew deadline or"
+            + " the API timeout, or lengthen the lease");
+      }
     }
   }
 

@@ -40,6 +40,15 @@ import java.util.List;
  * @param minReplicasMaxLag Redis {@code min-replicas-max-lag} in seconds, with the above
  * @param redisTls TLS to every Redis (local and peers), or null for plain TCP
  * @param roleLabel label key kept on this pod with its role ({@code leader}/{@code replica}), or null
+ * @param redisUserFile file the ACL user was read from, re-read when it changes; or null
+ * @param redisPasswordFile file the password was read from, re-read when it changes; or null
+ * @param stallTimeout how long a leader whose Redis does not answer (timeouts, BUSY, LOADING, refused
+ *     credentials) keeps the Lease before it kills Redis (hard fence) or, with pause-only fencing,
+ *     releases. Longer than an ordinary stall: a fork of a large dataset or a slow command stalls
+ *     Redis for tens to hundreds of milliseconds, and failing over on those loses more than it saves.
+ *     Too long, and writes wait that long on a Redis that will not come back.
+ * @param apiTimeout bound on one API request. Part of the fencing margin: a leader write sent while
+ *     the Lease was fresh lands at most this much later.
  */
 public record SidecarConfig(
     String podName,
@@ -68,10 +77,31 @@ public record SidecarConfig(
     int minReplicasToWrite,
     int minReplicasMaxLag,
     RedisTls redisTls,
-    String roleLabel) {
+    String roleLabel,
+    java.nio.file.Path redisUserFile,
+    java.nio.file.Path redisPasswordFile,
+    Duration stallTimeout,
+    Duration apiTimeout) {
+
+  /** The fence guard's period: how long after the renew deadline a fence may take to be sent. */
+  public static final Duration GUARD_PERIOD = Duration.ofMillis(50);
+
+  /** Timeout of one command to a Redis (connect and read): twice the health interval, within 100 ms to 1 s. */
+  public Duration redisTimeout() {
+    return Duration.ofMillis(Math.max(100, Math.min(1000, healthInterval.toMillis() * 2)));
+  }
+
+  /**
+   * The margin left for clock rate skew: a twentieth of the lease duration, at least 100 ms. Others
+   * measure the lease on their own clocks; a clock running this much faster than ours is tolerated.
+   */
+  public static Duration skewMargin(Duration leaseDuration) {
+    return Duration.ofMillis(Math.max(100, leaseDuration.toMillis() / 20));
+  }
 
   public Policy policy() {
     return new Policy(
-        healthFailures, catchupTimeout.toMillis(), maxLagBytes, noFailover, 2 * leaseDuration.toMillis());
+        healthFailures, catchupTimeout.toMillis(), maxLagBytes, noFailover, 2 * leaseDuration.toMillis(),
+        stallTimeout.toMillis());
   }
 }

@@ -1,19 +1,16 @@
 package io.github.redisleaseha.core;
 
-/** The one thing the sidecar does after a tick's observation. Executed by the adapters. */
+/**
+ * The one thing the sidecar does after a tick's observation. Executed by the adapters. Pausing and
+ * unpausing the local Redis is not among them: {@link FenceRule} decides that on its own thread.
+ */
 public sealed interface Action {
 
   /** Nothing to change. */
   record None() implements Action {}
 
-  /** Pause writes on the local Redis ({@code CLIENT PAUSE WRITE}); acknowledged writes stop at once. */
-  record Fence() implements Action {}
-
-  /** Lift the write pause on the local Redis; only while holding a freshly renewed Lease. */
-  record Unfence() implements Action {}
-
   /**
-   * Give up the Lease now (after fencing the local Redis).
+   * Give up the Lease now, once the fence owner has confirmed the local Redis takes no more writes.
    *
    * @param stepBack also stay out of the election for a while so that a better candidate wins
    */

@@ -40,16 +40,42 @@ public final class Decider {
     RedisStatus local = o.local();
     String me = o.self().name();
     Term term = o.term();
-    if (!local.reachable()) {
+    if (o.localGone()) {
+      return new Decision(
+          new Action.Release(false),
+          "I am " + me + ", leader, and my Redis process is gone; releasing the Lease so a replica takes over");
+    }
+    if (local.health() == RedisStatus.Health.DEAD) {
       if (o.localFailures() >= policy.healthFailures()) {
         return new Decision(
             new Action.Release(false),
-            "I am " + me + ", leader, and my Redis failed " + o.localFailures()
+            "I am " + me + ", leader, and my Redis refused connections in " + o.localFailures()
                 + " health checks in a row; releasing the Lease so a replica takes over");
       }
       return Decision.none(
-          "I am " + me + ", leader, and my Redis did not answer (" + o.localFailures() + " of "
-              + policy.healthFailures() + " failures)");
+          "I am " + me + ", leader, and my Redis refused a connection (" + o.localFailures() + " of "
+              + policy.healthFailures() + " checks)");
+    }
+    if (!local.reachable()) {
+      // Unresponsive is not dead: a stalled Redis runs the writes already queued on its connections
+      // when it resumes, so the Lease stays here (nobody else may promote) until Redis answers again,
+      // or is killed (hard fence), or, with pause-only fencing, the stall timeout passes.
+      long silent = o.localUnansweredMillis();
+      if (silent < policy.stallTimeoutMillis()) {
+        return Decision.none(
+            "I am " + me + ", leader, and my Redis does not answer (" + local.problem()
+                + "); keeping the Lease up to the stall timeout of " + policy.stallTimeoutMillis() + " ms");
+      }
+      if (o.canKill()) {
+        return Decision.none(
+            "I am " + me + ", leader, and my Redis has not answered within the stall timeout (" + local.problem()
+                + "); the fence guard kills it, then I release the Lease");
+      }
+      return new Decision(
+          new Action.Release(false),
+          "I am " + me + ", leader, and my Redis has not answered for " + silent + " ms (" + local.problem()
+              + "), past the stall timeout; pause-only fencing, so releasing the Lease with the pause queued on its"
+              + " connection");
     }
     if (term.runIdAtStart() != null && !term.runIdAtStart().equals(local.runId())) {
       return new Decision(
@@ -65,10 +91,6 @@ public final class Decider {
           new Action.Release(false),
           "I am " + me + ", leader, but my Redis became a replica of " + local.masterHost() + ":"
               + local.masterPort() + "; releasing the Lease");
-    }
-    if (o.fenced()) {
-      return new Decision(
-          new Action.Unfence(), "I am " + me + ", leader with a freshly renewed Lease; resuming writes");
     }
     if (!o.self().address().equals(o.endpointTarget())) {
       return new Decision(
@@ -182,12 +204,8 @@ public final class Decider {
       leader = null;
     }
     if (local.primary()) {
-      if (me.equals(lease.holder()) && !o.fenced()) {
-        return new Decision(
-            new Action.Fence(),
-            "I am " + me + " and could not renew the Lease within the renew deadline; pausing writes on my"
-                + " Redis before anyone else can take the Lease");
-      }
+      // The fence owner holds writes paused on a primary without the Lease (FenceRule); this only
+      // decides where it goes next.
       if (o.self().name().equals(lease.handoverTo()) && lease.handoverActive(o.wallMillis())) {
         return Decision.none(
             "I am " + me + ", a primary by handover, waiting to take the Lease");
@@ -197,13 +215,8 @@ public final class Decider {
             new Action.Follow(leader, true),
             "I am " + me + ", a primary without the Lease; demoting to a replica of " + leader.name());
       }
-      if (!o.fenced()) {
-        return new Decision(
-            new Action.Fence(),
-            "I am " + me + ", a primary without the Lease and no leader is published; pausing writes");
-      }
       return Decision.none(
-          "I am " + me + ", a fenced primary without the Lease, waiting for a leader"
+          "I am " + me + ", a primary without the Lease, fenced, waiting for a leader"
               + (lease.holder() == null ? "" : " (Lease held by " + lease.holder() + ")"));
     }
     if (leader != null && !local.follows(leader)) {
@@ -216,15 +229,6 @@ public final class Decider {
       return Decision.none(
           "I am " + me + ", replica, and no leader is published"
               + (lease.holder() == null ? "" : " (Lease held by " + lease.holder() + ")"));
-    }
-    if (o.fenced()) {
-      // A fence from this node's time as leader (e.g. its sidecar was paused past the lease and
-      // fenced on resuming) would stay in place: CLIENT PAUSE WRITE also stops a replica from
-      // applying the replication stream, so it must be lifted once this node follows the leader.
-      return new Decision(
-          new Action.Follow(leader, false),
-          "I am " + me + ", replica of " + leader.name() + ", and my Redis is still paused by my own fence;"
-              + " lifting it");
     }
     Optional<PeerStatus> leaderPeer = o.peer(leader.name());
     String lag =

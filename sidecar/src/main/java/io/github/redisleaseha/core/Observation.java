@@ -11,12 +11,15 @@ import java.util.Optional;
  * @param wallMillis wall clock (ms), only for handover deadlines written by other nodes
  * @param self this pod
  * @param local the local Redis
- * @param localFailures consecutive failed health checks of the local Redis
+ * @param localFailures consecutive health checks in which the local Redis was dead (refused connections)
+ * @param localUnansweredMillis how long the local Redis has not answered (dead or unresponsive); 0 if it answers
+ * @param localGone the local Redis's verified process is gone (killed or crashed): dead for certain
+ * @param canKill the hard fence is available: this sidecar sees and may signal its Redis process
  * @param peers the other pods' Redis (self excluded)
  * @param lease the Lease as last read
  * @param leading this sidecar holds the Lease and renewed it within the renew deadline
  * @param term progress of the current leadership term; null unless {@code leading}
- * @param fenced this sidecar paused writes on the local Redis
+ * @param fenced the fence owner holds writes paused on the local Redis
  * @param endpointTarget the address ({@code host:port}) the write endpoint points at, null if unknown
  * @param steppedBackUntilMillis monotonic time until which this node stays out after stepping back
  * @param handingOver a graceful handover of this node is under way
@@ -27,6 +30,9 @@ public record Observation(
     Member self,
     RedisStatus local,
     int localFailures,
+    long localUnansweredMillis,
+    boolean localGone,
+    boolean canKill,
     List<PeerStatus> peers,
     LeaseState lease,
     boolean leading,

@@ -9,6 +9,8 @@ package io.github.redisleaseha.core;
  * @param maxLagBytes a node further behind the most advanced reachable peer is not eligible
  * @param noFailover this node is never a candidate
  * @param stepBackMillis how long a node that stepped back for a better candidate stays out
+ * @param stallTimeoutMillis how long a leader keeps the Lease while its Redis does not answer
  */
 public record Policy(
-    int healthFailures, long catchupTimeoutMillis, long maxLagBytes, boolean noFailover, long stepBackMillis) {}
+    int healthFailures, long catchupTimeoutMillis, long maxLagBytes, boolean noFailover, long stepBackMillis,
+    long stallTimeoutMillis) {}

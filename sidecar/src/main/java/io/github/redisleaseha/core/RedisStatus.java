@@ -1,9 +1,16 @@
 package io.github.redisleaseha.core;
 
 /**
- * What one {@code INFO} round trip tells about a Redis server. An unreachable server is represented by
- * {@link #UNREACHABLE}; every other field is only meaningful when {@link #reachable()} is true.
+ * What one {@code INFO} round trip tells about a Redis server. Every field but {@link #health} and
+ * {@link #problem} is only meaningful when {@link #reachable()} is true.
  *
+ * <p><b>Dead is not unresponsive.</b> A Redis that refuses connections, or whose process is gone,
+ * cannot acknowledge anything: it is {@link Health#DEAD}. A Redis that times out, answers
+ * {@code -BUSY} or {@code -LOADING}, has no connection left for us ({@code maxclients}) or refuses our
+ * credentials may still run commands already waiting on its client connections: it is
+ * {@link Health#UNRESPONSIVE}, and a leader must not give its Lease up on the hope that it is dead.
+ *
+ * @param health how the server answered
  * @param runId changes on every restart of the process
  * @param primary true for {@code role:master}
  * @param masterHost the primary a replica follows (null on a primary)
@@ -13,11 +20,13 @@ package io.github.redisleaseha.core;
  * @param offset {@code master_repl_offset}: how much of the replication stream this server holds
  * @param keys number of keys in all databases (0 means an empty dataset)
  * @param failoverInProgress {@code master_failover_state} is not {@code no-failover}
- * @param refusal when unreachable because Redis answered but refused us (wrong password, missing ACL
- *     permission): its error reply; null otherwise
+ * @param processId {@code process_id}: the PID in Redis's own PID namespace (0 if unknown)
+ * @param executable {@code executable}: the path Redis was started from (null if unknown)
+ * @param problem unless healthy, what went wrong in a few words (an error reply, "timed out")
+ * @param refused unless healthy: Redis answered but refused our credentials or commands
  */
 public record RedisStatus(
-    boolean reachable,
+    Health health,
     String runId,
     boolean primary,
     String masterHost,
@@ -28,27 +37,58 @@ public record RedisStatus(
     long offset,
     long keys,
     boolean failoverInProgress,
-    String refusal) {
+    long processId,
+    String executable,
+    String problem,
+    boolean refused) {
 
-  public static final RedisStatus UNREACHABLE =
-      new RedisStatus(false, null, false, null, 0, false, null, null, -1, -1, false, null);
+  /** How a server answered one round trip. */
+  public enum Health {
+    /** It answered INFO. */
+    OK,
+    /** It refused the connection, or its process is gone: nothing can be acknowledged by it. */
+    DEAD,
+    /** It did not answer in time, or answered with an error (BUSY, LOADING, credentials, maxclients). */
+    UNRESPONSIVE
+  }
 
-  /** Redis answered with an error that keeps us out (authentication, ACL), not a timeout. */
+  /** A server that refuses connections. */
+  public static final RedisStatus UNREACHABLE = dead("connection refused");
+
+  public static RedisStatus dead(String problem) {
+    return new RedisStatus(Health.DEAD, null, false, null, 0, false, null, null, -1, -1, false, 0, null, problem, false);
+  }
+
+  public static RedisStatus unresponsive(String problem) {
+    return new RedisStatus(Health.UNRESPONSIVE, null, false, null, 0, false, null, null, -1, -1, false, 0, null, problem, false);
+  }
+
+  /** Redis answered with an error that keeps us out (authentication, ACL): unresponsive to us. */
   public static RedisStatus refused(String errorReply) {
-    return new RedisStatus(false, null, false, null, 0, false, null, null, -1, -1, false, errorReply);
+    return new RedisStatus(Health.UNRESPONSIVE, null, false, null, 0, false, null, null, -1, -1, false, 0, null, errorReply, true);
   }
 
   public static RedisStatus primary(String runId, String replId, long offset, long keys) {
-    return new RedisStatus(true, runId, true, null, 0, false, replId, null, offset, keys, false, null);
+    return new RedisStatus(Health.OK, runId, true, null, 0, false, replId, null, offset, keys, false, 0, null, null, false);
   }
 
   public static RedisStatus replica(
       String runId, String masterHost, int masterPort, boolean linkUp, String replId, long offset, long keys) {
-    return new RedisStatus(true, runId, false, masterHost, masterPort, linkUp, replId, null, offset, keys, false, null);
+    return new RedisStatus(Health.OK, runId, false, masterHost, masterPort, linkUp, replId, null, offset, keys, false, 0, null,
+        null, false);
+  }
+
+  public boolean reachable() {
+    return health == Health.OK;
+  }
+
+  /** The error reply that refused us, if Redis refused our credentials or commands; null otherwise. */
+  public String refusal() {
+    return refused ? problem : null;
   }
 
   public boolean follows(Member member) {
-    return reachable && !primary && member.isAt(masterHost, masterPort);
+    return reachable() && !primary && member.isAt(masterHost, masterPort);
   }
 
   /** An empty dataset that never received a replication stream: a fresh or wiped Redis. */
@@ -62,9 +102,10 @@ public record RedisStatus(
   }
 
   public String role() {
-    if (!reachable) {
-      return "unreachable";
-    }
-    return primary ? "primary" : "replica";
+    return switch (health) {
+      case OK -> primary ? "primary" : "replica";
+      case DEAD -> "unreachable";
+      case UNRESPONSIVE -> "unresponsive";
+    };
   }
 }

@@ -30,6 +30,8 @@ public final class EventRecorder implements AutoCloseable {
     DEMOTED("Demoted", "Normal"),
     FENCED("Fenced", "Warning"),
     UNFENCED("Unfenced", "Normal"),
+    KILLED("RedisKilled", "Warning"),
+    FOREIGN_LEADER("ForeignLeaderIgnored", "Warning"),
     HANDOVER("HandedOver", "Normal"),
     PROMOTION_REFUSED("PromotionRefused", "Warning"),
     SWITCHOVER_REFUSED("SwitchoverRefused", "Warning");

@@ -19,7 +19,10 @@ import io.github.redisleaseha.kube.GatedLeaseLock;
 import io.github.redisleaseha.kube.PeerDiscovery;
 import io.github.redisleaseha.kube.RoleLabel;
 import io.github.redisleaseha.kube.WriteEndpoint;
+import io.github.redisleaseha.redis.FenceLine;
+import io.github.redisleaseha.redis.LocalProcess;
 import io.github.redisleaseha.redis.RedisNode;
+import io.github.redisleaseha.redis.ReloadingCredentials;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import java.util.ArrayList;
@@ -34,27 +37,22 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 
 /**
  * One sidecar: observes, asks the {@link Decider} for one action, executes it, repeats. All
  * decisions and all writes to Redis and Kubernetes happen on the single control thread, so they are
- * ordered; the election runs on its own thread and the fence guard on another.
+ * ordered; the election runs on its own thread and the fence owner on another.
  *
- * <p><b>Fencing invariant.</b> A leader that has not renewed the Lease within the renew deadline
- * pauses writes on its Redis before anyone else can take the Lease: others wait a full lease
- * duration after observing the last renewal, and {@link GatedLeaseLock#holdsFreshLease()} turns false
- * at the renew deadline, which is shorter. The fence guard checks every {@value #GUARD_MILLIS} ms on
- * its own thread and connection, so a slow control loop (a peer timing out) cannot delay it. The
- * pause is lifted only by the control loop after a successful renewal ({@link Action.Unfence}), or
- * when the Redis is demoted to a replica.
+ * <p><b>Fencing.</b> The local Redis is paused and unpaused only by the {@link FenceOwner}, on its own
+ * thread every {@value FenceOwner#GUARD_MILLIS} ms, by the one rule in {@link
+ * io.github.redisleaseha.core.FenceRule}; the control loop tells it what it observed. The Lease is
+ * released only after the owner confirms that the local Redis takes no more writes ({@link #release}).
  */
 public final class Sidecar implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
-  static final long GUARD_MILLIS = 50;
-  /** A fence lasts until lifted; this bound only matters if this sidecar dies while fenced. */
-  static final long FENCE_MILLIS = TimeUnit.HOURS.toMillis(1);
   private static final long ENDPOINT_RECHECK_MILLIS = 5_000;
   private static final long PEER_REFRESH_MILLIS = 5_000;
 
@@ -66,6 +64,7 @@ public final class Sidecar implements AutoCloseable {
   private final PeerDiscovery discovery;
   private final JedisClientConfig redisClientConfig;
   private final RedisNode local;
+  private final FenceOwner fence;
   private final Map<String, RedisNode> peerNodes = new HashMap<>();
   private final ScheduledExecutorService control =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("control").daemon(true).factory());
@@ -79,8 +78,6 @@ public final class Sidecar implements AutoCloseable {
   // State owned by the control thread; volatile so the HTTP and guard threads read it safely.
   private volatile Observation lastObservation;
   private volatile Term term;
-  private volatile boolean fenced;
-  private volatile boolean localPrimary;
   private volatile String endpointTarget;
   private volatile long endpointCheckedAt;
   private volatile long peersRefreshedAt;
@@ -119,14 +116,13 @@ public final class Sidecar implements AutoCloseable {
         config.peerSelector() == null
             ? PeerDiscovery.fixed(config.peers(), config.podName())
             : PeerDiscovery.byLabel(apiClient, config.namespace(), config.peerSelector(), config.self().port(), config.podName());
-    int timeout = (int) Math.max(100, Math.min(1000, config.healthInterval().toMillis() * 2));
+    int timeout = (int) config.redisTimeout().toMillis();
     DefaultJedisClientConfig.Builder builder =
         DefaultJedisClientConfig.builder().connectionTimeoutMillis(timeout).socketTimeoutMillis(timeout).clientName("redis-lease-ha");
-    if (config.redisUser() != null) {
-      builder.user(config.redisUser());
-    }
-    if (config.redisPassword() != null) {
-      builder.password(config.redisPassword().reveal());
+    ReloadingCredentials credentials =
+        new ReloadingCredentials(config.redisUser(), config.redisPassword(), config.redisUserFile(), config.redisPasswordFile());
+    if (credentials.configured()) {
+      builder.credentialsProvider(credentials);
     }
     if (config.redisTls() != null) {
       builder.ssl(true).sslSocketFactory(config.redisTls().socketFactory());
@@ -135,6 +131,8 @@ public final class Sidecar implements AutoCloseable {
     this.redisClientConfig = builder.build();
     this.local = new RedisNode(config.redisHost(), config.redisPort(), redisClientConfig);
     this.events = new EventRecorder(apiClient, config.namespace(), config.leaseName(), config.podName());
+    this.fence = new FenceOwner(config.podName(), new FenceLine(new HostAndPort(config.redisHost(), config.redisPort()),
+        redisClientConfig), new LocalProcess(), lock::holdsFreshLease, config.stallTimeout().toMillis(), events);
     this.roleLabel = config.roleLabel() == null ? null : new RoleLabel(apiClient, config.namespace(), config.podName(), config.roleLabel());
     lock.setEligibility(this::eligibility);
     lock.onAcquired(this::wake);
@@ -157,8 +155,9 @@ public final class Sidecar implements AutoCloseable {
     } catch (Exception e) {
       log.debug("First observation did not complete in time", e);
     }
+    log.info("I am {}; fencing: {}", config.podName(), fence.fencingDescription());
     election.start();
-    guard.scheduleWithFixedDelay(this::guardTick, GUARD_MILLIS, GUARD_MILLIS, TimeUnit.MILLISECONDS);
+    guard.scheduleWithFixedDelay(fence::tick, FenceOwner.GUARD_MILLIS, FenceOwner.GUARD_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   // ---------------------------------------------------------------- control loop
@@ -208,16 +207,14 @@ public final class Sidecar implements AutoCloseable {
       peersRefreshedAt = now;
     }
     RedisStatus localStatus = local.status();
-    localFailures = localStatus.reachable() ? 0 : localFailures + 1;
+    // The fence owner keeps the last role seen answering: a stalled primary is still a primary when
+    // it resumes, so it stays fenced until it is seen as a replica.
+    fence.observed(localStatus);
+    localFailures = localStatus.health() == RedisStatus.Health.DEAD ? localFailures + 1 : 0;
     if (!localStatus.reachable()) {
       metrics.healthCheckFailed();
     }
     localStatus = checkPermissions(localStatus);
-    // An unreachable Redis keeps its last known role: a frozen primary is still a primary when it
-    // resumes, so it must still be fenced before the Lease is released.
-    if (localStatus.reachable()) {
-      localPrimary = localStatus.primary();
-    }
     List<PeerStatus> peers = new ArrayList<>();
     for (Member m : discovery.peers()) {
       peers.add(new PeerStatus(m, peerNode(m).status()));
@@ -226,16 +223,17 @@ public final class Sidecar implements AutoCloseable {
     if (leading && term == null) {
       LeaseState l = lock.state();
       term = Term.begin(l.transitions(), now, localStatus.runId());
+      fence.promotedInThisTerm(false);
       endpointTarget = null;
       beginFailoverTiming(l, now);
       log.info("I am {} and I acquired the Lease (epoch {})", config.podName(), l.transitions());
     } else if (!lock.termActive() && term != null) {
       log.info("I am {} and my leadership term (epoch {}) is over", config.podName(), term.epoch());
       term = null;
+      fence.promotedInThisTerm(false);
     }
     if (leading && now - endpointCheckedAt > ENDPOINT_RECHECK_MILLIS) {
       endpointCheckedAt = now;
-      liftStrayPause();
       try {
         endpointTarget = endpoint.currentTarget();
       } catch (ApiException e) {
@@ -243,13 +241,15 @@ public final class Sidecar implements AutoCloseable {
       }
     }
     LeaseState lease = lock.state();
+    fence.handoverTarget(config.podName().equals(lease.handoverTo()) && lease.handoverActive(System.currentTimeMillis()));
     if (!leading) {
       lease = maybeKickElection(lease, peers, localStatus);
       trackLeader(lease, peers, now);
     }
     return new Observation(
-        now, System.currentTimeMillis(), config.self(), localStatus, localFailures, List.copyOf(peers),
-        lease, leading, leading ? term : null, fenced, endpointTarget, steppedBackUntil, handingOver);
+        now, System.currentTimeMillis(), config.self(), localStatus, localFailures, fence.unansweredMillis(),
+        fence.gone(), fence.canKill(), List.copyOf(peers), lease, leading, leading ? term : null, fence.fenced(),
+        endpointTarget, steppedBackUntil, handingOver);
   }
 
   /**
@@ -281,24 +281,6 @@ public final class Sidecar implements AutoCloseable {
       election.restart();
     }
     return fresh;
-  }
-
-  /**
-   * A promoted leader holding a fresh Lease, and not fenced by itself, lifts any write pause on its
-   * own Redis. Another node pauses a primary it is about to take over from; if that node then gives
-   * up (its own Redis failed, or it found this one still leading), the pause would stay for an hour.
-   * While this node holds a fresh Lease nobody else may lead, so lifting it is safe; Redis 7.0 does
-   * not report a pause in INFO, so this is done every {@value #ENDPOINT_RECHECK_MILLIS} ms.
-   */
-  private void liftStrayPause() {
-    Term t = term;
-    if (t != null && t.promoted() && !fenced && lock.holdsFreshLease()) {
-      try {
-        local.unpause();
-      } catch (RuntimeException e) {
-        log.debug("Could not lift a stray pause on my Redis", e);
-      }
-    }
   }
 
   /**
@@ -373,8 +355,9 @@ public final class Sidecar implements AutoCloseable {
     }
     Observation current =
         new Observation(
-            nowMillis(), System.currentTimeMillis(), o.self(), o.local(), o.localFailures(), o.peers(),
-            lock.state(), false, null, fenced, null, steppedBackUntil, handingOver);
+            nowMillis(), System.currentTimeMillis(), o.self(), o.local(), o.localFailures(), o.localUnansweredMillis(),
+            o.localGone(), o.canKill(), o.peers(), lock.state(), false, null, fence.fenced(), null, steppedBackUntil,
+            handingOver);
     return Eligibility.limitation(current, config.policy());
   }
 
@@ -382,18 +365,10 @@ public final class Sidecar implements AutoCloseable {
     try {
       switch (action) {
         case Action.None none -> { }
-        case Action.Fence fence -> fenceLocal();
-        case Action.Unfence unfence -> {
-          if (lock.holdsFreshLease()) {
-            local.unpause();
-            fenced = false;
-            events.record(Kind.UNFENCED, "I am " + config.podName() + " and renewed the Lease again; lifted the write pause on my Redis");
-          }
-        }
         case Action.Release release -> release(release.stepBack(), Map.of());
         case Action.PauseOldPrimary pause -> {
           if (lock.holdsFreshLease()) {
-            peerNode(pause.peer()).pauseWrites(FENCE_MILLIS);
+            peerNode(pause.peer()).pauseWrites(FenceOwner.PAUSE_MILLIS);
             term = term.withPausedOldPrimary(pause.peer().name());
           }
         }
@@ -426,12 +401,6 @@ public final class Sidecar implements AutoCloseable {
             events.record(Kind.DEMOTED, "I am " + config.podName() + "; my Redis was a primary and now replicates from "
                 + follow.leader().name());
           }
-          if (fenced) {
-            local.unpause();
-            fenced = false;
-            events.record(Kind.UNFENCED, "I am " + config.podName() + ", a replica of " + follow.leader().name()
-                + "; lifted the write pause");
-          }
         }
       }
     } catch (ApiException | RuntimeException e) {
@@ -454,6 +423,7 @@ public final class Sidecar implements AutoCloseable {
     RedisStatus after = local.status();
     if (after.reachable() && after.primary()) {
       term = term.promotedAt(after.offset());
+      fence.promotedInThisTerm(true);
       promotedAt = nowMillis();
       if (failoverPhases != null) {
         failoverPhases.put("catchup", start - term.startedAtMillis());
@@ -466,50 +436,27 @@ public final class Sidecar implements AutoCloseable {
     }
   }
 
-  private void fenceLocal() {
-    // Marked before sending: a pause that timed out may still reach a Redis that was only slow or
-    // frozen and execute when it resumes, so "fenced" means "may be paused"; lifting it is harmless.
-    boolean wasFenced = fenced;
-    fenced = true;
-    local.pauseWrites(FENCE_MILLIS);
-    if (!wasFenced) {
-      events.record(Kind.FENCED, "I am " + config.podName() + " and paused writes on my Redis before giving up leadership");
-    }
-  }
-
   /**
-   * Gives the Lease up. Order is the invariant: first fence the local Redis (if it is a primary), then
-   * free the Lease; after the release someone else may promote at once.
+   * Gives the Lease up. Order is the invariant: first the fence owner confirms that the local Redis
+   * takes no more writes (paused with an OK reply, dead, killed or a replica), then the Lease is freed;
+   * after the release someone else may promote at once. Without that confirmation the Lease is kept
+   * and the next tick decides again. Returns whether the Lease was released.
    */
-  private void release(boolean stepBack, Map<String, String> annotations) {
-    if (localPrimary) {
-      try {
-        fenceLocal();
-      } catch (RuntimeException e) {
-        log.debug("Could not fence my Redis before releasing (it is likely down)", e);
-      }
+  private boolean release(boolean stepBack, Map<String, String> annotations) {
+    String refusal = fence.fenceForRelease();
+    if (refusal != null) {
+      actionErrors.failure("I am " + config.podName() + " and keep the Lease for now: " + refusal, null);
+      return false;
     }
     if (stepBack) {
       steppedBackUntil = nowMillis() + config.policy().stepBackMillis();
     }
     term = null;
+    fence.promotedInThisTerm(false);
     lock.release(annotations);
+    fence.released();
     election.restart();
-  }
-
-  private void guardTick() {
-    try {
-      if (lock.termActive() && !lock.holdsFreshLease() && !fenced && localPrimary && !handingOver) {
-        fenced = true;
-        local.pauseWrites(FENCE_MILLIS);
-        String sentence = "I am " + config.podName() + " and could not renew the Lease for " + lock.millisSinceRenewal()
-            + " ms (renew deadline " + config.renewDeadline().toMillis() + " ms); paused writes on my Redis";
-        log.warn(sentence);
-        events.record(Kind.FENCED, sentence);
-      }
-    } catch (RuntimeException e) {
-      actionErrors.failure("Fence guard could not pause writes", e);
-    }
+    return true;
   }
 
   private RedisNode peerNode(Member m) {
@@ -636,8 +583,10 @@ public final class Sidecar implements AutoCloseable {
       }
       return result;
     } finally {
-      // Stay out of the next election for a while, then behave as any replica again.
+      // Stay out of the next election for a while, then behave as any replica again. The fence rule
+      // judges by the Lease and the role again: a replica is unfenced, a leader that kept the Lease too.
       steppedBackUntil = nowMillis() + config.policy().stepBackMillis();
+      fence.handoverFence(false);
       handingOver = false;
     }
   }
@@ -664,7 +613,9 @@ public final class Sidecar implements AutoCloseable {
     lock.annotate(handover);
     log.info("I am {}, leader; handing over to {}", config.podName(), to.name());
     try {
-      fenceLocal();
+      if (!fence.fenceForHandover()) {
+        throw new IllegalStateException("my Redis did not confirm the write pause");
+      }
       if (!awaitCaughtUp(to, deadline)) {
         release(false, Map.of());
         return "I am " + config.podName() + ", and " + to.name()
@@ -681,6 +632,7 @@ public final class Sidecar implements AutoCloseable {
       sleepQuietly(2);
       status = local.status();
     }
+    fence.observed(status);
     if (status.reachable() && status.primary()) {
       release(false, Map.of());
       return "I am " + config.podName() + ", and the FAILOVER to " + to.name()
@@ -688,11 +640,12 @@ public final class Sidecar implements AutoCloseable {
     }
     try {
       local.killNormalClients();
-      local.unpause();
-      fenced = false;
     } catch (RuntimeException e) {
       log.debug("Could not disconnect clients after handover", e);
     }
+    // This Redis is a replica now: the fence owner lifts the pause (a paused replica would not apply
+    // the new primary's stream).
+    fence.handoverFence(false);
     // FAILOVER made the target the only primary; the clients disconnected above now retry. While
     // this node still holds a fresh Lease it moves the write endpoint there at once and records the
     // target as the primary, so writes resume before the Lease itself changes hands, and a later
@@ -710,6 +663,7 @@ public final class Sidecar implements AutoCloseable {
       }
     }
     term = null;
+    fence.promotedInThisTerm(false);
     lock.release(handover);
     election.restart();
     while (nowMillis() < deadline) {
@@ -797,7 +751,7 @@ public final class Sidecar implements AutoCloseable {
     }
     boolean ready;
     if (leading) {
-      ready = t != null && t.promoted() && !fenced && config.self().address().equals(endpointTarget);
+      ready = t != null && t.promoted() && !fence.fenced() && config.self().address().equals(endpointTarget);
     } else {
       ready = l.reachable() && !l.primary() && l.linkUp() && lease.holderPublished()
           && lag >= 0 && lag <= config.maxLagBytes();
@@ -805,19 +759,20 @@ public final class Sidecar implements AutoCloseable {
     String notCandidate = leading ? null : eligibility().orElse(null);
     return new RoleView(
         config.podName(), config.self().address(), role, l.reachable(), lease.holder(), lease.leader(), l.offset(), lag,
-        fenced, ready, t == null ? -1 : t.epoch(), handingOver, lease.paused(), config.noFailover(),
-        notCandidate == null, notCandidate, lease.transitions());
+        fence.fenced(), ready, t == null ? -1 : t.epoch(), handingOver, lease.paused(), config.noFailover(),
+        notCandidate == null, notCandidate, lease.transitions(), fence.fencingDescription());
   }
 
   /**
    * A snapshot of this member for {@code /role} (JSON) and the {@code status} command.
    *
    * @param candidate whether this node may take the Lease now; {@code notCandidateReason} says why not
+   * @param fencing {@code kill} (the hard fence is available) or {@code pause only (why)}
    */
   public record RoleView(
       String name, String address, String role, boolean healthy, String holder, String leader, long offset,
       long lagBytes, boolean fenced, boolean ready, long epoch, boolean handingOver, boolean paused,
-      boolean noFailover, boolean candidate, String notCandidateReason, int leaseTransitions) {}
+      boolean noFailover, boolean candidate, String notCandidateReason, int leaseTransitions, String fencing) {}
 
   public SidecarMetrics metrics() {
     return metrics;
@@ -833,6 +788,7 @@ public final class Sidecar implements AutoCloseable {
     guard.shutdownNow();
     control.shutdownNow();
     local.close();
+    fence.close();
     events.close();
     if (roleLabel != null) {
       roleLabel.close();

@@ -45,8 +45,21 @@ public final class RedisNode implements AutoCloseable {
     return address.toString();
   }
 
-  /** One INFO round trip; never throws: an unreachable server is {@link RedisStatus#UNREACHABLE}. */
+  /**
+   * One INFO round trip; never throws. A broken connection that was already open (reset, closed) is
+   * tried once more on a fresh one, so a Redis that died and refuses connections reads as dead at once
+   * rather than as a broken socket; a timeout is not retried. See {@link RedisStatus} for dead versus unresponsive.
+   */
   public synchronized RedisStatus status() {
+    boolean reused = jedis != null;
+    RedisStatus status = statusOnce();
+    if (reused && status.health() == RedisStatus.Health.UNRESPONSIVE && !status.refused() && !TIMED_OUT.equals(status.problem())) {
+      status = statusOnce();
+    }
+    return status;
+  }
+
+  private RedisStatus statusOnce() {
     try {
       Object reply = connection().sendCommand(Protocol.Command.INFO, "server", "replication", "keyspace");
       // Redis answers again, so any fence queued while it was unresponsive has been served.
@@ -60,11 +73,27 @@ public final class RedisNode implements AutoCloseable {
       drop();
       String reply = e.getMessage() == null ? "" : e.getMessage();
       return reply.startsWith("NOAUTH") || reply.startsWith("NOPERM") || reply.startsWith("WRONGPASS")
-          ? RedisStatus.refused(reply) : RedisStatus.UNREACHABLE;
+          ? RedisStatus.refused(reply) : RedisStatus.unresponsive(reply);
     } catch (RuntimeException e) {
       drop();
-      return RedisStatus.UNREACHABLE;
+      return classify(e);
     }
+  }
+
+  private static final String TIMED_OUT = "timed out";
+
+  /** A connection failure as dead (refused) or unresponsive (anything else, e.g. a timeout). */
+  static RedisStatus classify(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return RedisStatus.dead("connection refused");
+      }
+      if (t instanceof java.net.SocketTimeoutException) {
+        return RedisStatus.unresponsive(TIMED_OUT);
+      }
+    }
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return RedisStatus.unresponsive(message.length() > 120 ? message.substring(0, 120) : message);
   }
 
   /**
@@ -255,7 +284,7 @@ public final class RedisNode implements AutoCloseable {
     }
     boolean primary = "master".equals(f.get("role"));
     return new RedisStatus(
-        true,
+        RedisStatus.Health.OK,
         f.get("run_id"),
         primary,
         primary ? null : f.get("master_host"),
@@ -266,6 +295,9 @@ public final class RedisNode implements AutoCloseable {
         Long.parseLong(f.getOrDefault("master_repl_offset", "0")),
         keys,
         !"no-failover".equals(f.getOrDefault("master_failover_state", "no-failover")),
-        null);
+        Long.parseLong(f.getOrDefault("process_id", "0")),
+        f.get("executable"),
+        null,
+        false);
   }
 }

@@ -19,7 +19,7 @@ class ConfigValidatorTest {
         "redis-0=10.0.0.1:6379,redis-1=10.0.0.2:6379", null, "redis-write", EndpointsMode.SLICE,
         Durations.parse(leaseDuration), Durations.parse(renewDeadline), Durations.parse(retryPeriod),
         Duration.ofMillis(100), 3, Duration.ofSeconds(5), 1024, Duration.ofSeconds(10), 8080, false,
-        null, null, passwordFile, null, null, 0, 10, false, null, null, null, null);
+        null, null, passwordFile, null, null, 0, 10, false, null, null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(1));
   }
 
   @Test
@@ -38,6 +38,18 @@ class ConfigValidatorTest {
         .hasMessageContaining("--retry-period (RETRY_PERIOD): must be shorter than --renew-deadline");
     assertThatThrownBy(() -> ConfigValidator.validate(raw("2500ms", "2s", "500ms", null)))
         .hasMessageContaining("--lease-duration (LEASE_DURATION): must be whole seconds");
+  }
+
+  @Test
+  void leaseMinusRenewDeadlineMustCoverTheFencingMargin() throws Exception {
+    // 4 s lease: guard 50 + Redis timeout 200 + API timeout 1000 + skew 200 = 1450 ms needed.
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "3999ms", "500ms", null)))
+        .hasMessageContaining("--renew-deadline (RENEW_DEADLINE) and --lease-duration (LEASE_DURATION): the lease duration"
+            + " minus the renew deadline is 1 ms, but fencing needs 1450 ms: guard period 50 + Redis command timeout 200");
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "2551ms", "500ms", null)))
+        .hasMessageContaining("is 1449 ms, but fencing needs 1450 ms");
+    assertThat(ConfigValidator.validate(raw("4s", "2550ms", "500ms", null)).renewDeadline()).isEqualTo(Duration.ofMillis(2550));
+    assertThat(ConfigValidator.validate(raw("4s", "2500ms", "500ms", null)).stallTimeout()).isEqualTo(Duration.ofSeconds(5));
   }
 
   @Test
@@ -73,7 +85,7 @@ class ConfigValidatorTest {
         r.peers(), r.peerSelector(), r.writeService(), r.endpointsMode(), r.leaseDuration(), r.renewDeadline(),
         r.retryPeriod(), r.healthInterval(), r.healthFailures(), r.catchupTimeout(), r.maxLagBytes(),
         r.handoverTimeout(), r.httpPort(), r.noFailover(), r.redisUserFile(), r.redisUserEnv(), r.redisPasswordFile(),
-        r.redisPasswordEnv(), r.kubeApiUrl(), r.minReplicasToWrite(), r.minReplicasMaxLag(), true, ca, cert, key, null);
+        r.redisPasswordEnv(), r.kubeApiUrl(), r.minReplicasToWrite(), r.minReplicasMaxLag(), true, ca, cert, key, null, r.stallTimeout(), r.apiTimeout());
   }
 
   @Test

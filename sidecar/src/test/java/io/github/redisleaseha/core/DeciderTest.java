@@ -30,12 +30,9 @@ class DeciderTest {
         new Row("primary without the Lease is demoted to the published leader",
             o -> o.local = RedisStatus.primary("run-a", "r0", 900, 10),
             Action.Follow.class, "a primary without the Lease; demoting to a replica of b"),
-        new Row("primary without the Lease and no published leader is fenced",
+        new Row("primary without the Lease and no published leader waits, fenced by the fence owner",
             o -> { o.local = RedisStatus.primary("run-a", "r0", 900, 10); o.lease = LeaseState.UNKNOWN; },
-            Action.Fence.class, "no leader is published; pausing writes"),
-        new Row("fenced primary without a leader waits",
-            o -> { o.local = RedisStatus.primary("run-a", "r0", 900, 10); o.lease = LeaseState.UNKNOWN; o.fenced = true; },
-            Action.None.class, "a fenced primary without the Lease"),
+            Action.None.class, "a primary without the Lease, fenced, waiting for a leader"),
         new Row("a holder that has not published its promotion is not followed",
             o -> { o.local = RedisStatus.replica("run-a", "10.0.0.9", 6379, false, "r1", 1000, 10);
                    o.lease = LeaseState.parse("c", 2, LeaseState.promotionAnnotations(B, "r1", 0, 1)); },
@@ -52,15 +49,9 @@ class DeciderTest {
                        LeaseState.LEADER, "b", LeaseState.LEADER_ADDRESS, B.address(),
                        LeaseState.HANDOVER_TO, "a", LeaseState.HANDOVER_UNTIL, Long.toString(o.wall - 1))); },
             Action.Follow.class, "demoting"),
-        new Row("leader past its renew deadline (Lease still names me): fence",
+        new Row("leader past its renew deadline (Lease still names me): waits, fenced by the fence owner",
             o -> { o.local = RedisStatus.primary("run-a", "r2", 5000, 10); o.lease = Observations.published(A, "r2", 2); },
-            Action.Fence.class, "could not renew the Lease within the renew deadline; pausing writes"),
-        new Row("already fenced after a missed renewal: wait",
-            o -> { o.local = RedisStatus.primary("run-a", "r2", 5000, 10); o.lease = Observations.published(A, "r2", 2);
-                   o.fenced = true; },
-            Action.None.class, "a fenced primary without the Lease"),
-        new Row("fenced replica of the published leader lifts its own fence",
-            o -> o.fenced = true, Action.Follow.class, "still paused by my own fence; lifting it"),
+            Action.None.class, "a primary without the Lease, fenced, waiting for a leader (Lease held by a)"),
         new Row("local Redis down",
             o -> o.local = RedisStatus.UNREACHABLE, Action.None.class, "my Redis is not answering"));
   }
@@ -101,20 +92,35 @@ class DeciderTest {
         new Row("already primary (handover target): promoted as is",
             o -> { o.leadingNewTerm(); o.local = RedisStatus.primary("run-a", "r3", 1000, 10); },
             Action.Promote.class, "already a primary"),
-        new Row("Redis down for fewer than the allowed failures: wait",
+        new Row("Redis refusing connections fewer times than allowed: wait",
             o -> { o.settledLeader(); o.local = RedisStatus.UNREACHABLE; o.failures = 2; },
-            Action.None.class, "did not answer (2 of 3 failures)"),
-        new Row("Redis down for the allowed failures: release at once",
+            Action.None.class, "refused a connection (2 of 3 checks)"),
+        new Row("Redis refusing connections the allowed times: release at once",
             o -> { o.settledLeader(); o.local = RedisStatus.UNREACHABLE; o.failures = 3; },
-            Action.Release.class, "failed 3 health checks in a row"),
+            Action.Release.class, "refused connections in 3 health checks in a row"),
+        new Row("Redis process gone (killed by the hard fence): release at once",
+            o -> { o.settledLeader(); o.local = RedisStatus.dead("connection reset"); o.gone = true; },
+            Action.Release.class, "my Redis process is gone"),
+        new Row("Redis timing out (a stall) within the stall timeout: keep the Lease",
+            o -> { o.settledLeader(); o.local = RedisStatus.unresponsive("timed out"); o.failures = 0; o.unansweredMillis = 2000; },
+            Action.None.class, "does not answer (timed out); keeping the Lease up to the stall timeout"),
+        new Row("Redis answering BUSY past the stall timeout, kill available: the fence guard kills it",
+            o -> { o.settledLeader(); o.local = RedisStatus.unresponsive("BUSY Redis is busy running a script");
+                   o.unansweredMillis = 5000; },
+            Action.None.class, "the fence guard kills it, then I release the Lease"),
+        new Row("Redis refusing my credentials past the stall timeout, pause only: release",
+            o -> { o.settledLeader(); o.local = RedisStatus.refused("WRONGPASS invalid username-password pair");
+                   o.unansweredMillis = 6000; o.canKill = false; },
+            Action.Release.class, "pause-only fencing, so releasing the Lease"),
+        new Row("a stall does not count as refused connections",
+            o -> { o.settledLeader(); o.local = RedisStatus.unresponsive("timed out"); o.failures = 0; o.unansweredMillis = 400; },
+            Action.None.class, "keeping the Lease"),
         new Row("Redis restarted under a live leader (run id changed): release",
             o -> { o.settledLeader(); o.local = RedisStatus.replica("run-a2", A.host(), A.port(), false, "x", 0, 0); },
             Action.Release.class, "my Redis restarted"),
         new Row("promoted Redis turned replica behind my back: release",
             o -> { o.settledLeader(); o.local = RedisStatus.replica("run-a", B.host(), B.port(), true, "r2", 5000, 10); },
             Action.Release.class, "became a replica"),
-        new Row("fenced leader with a fresh Lease: unfence",
-            o -> { o.settledLeader(); o.fenced = true; }, Action.Unfence.class, "resuming writes"),
         new Row("endpoint elsewhere: publish",
             o -> { o.settledLeader(); o.endpoint = B.address(); }, Action.Publish.class, "(was 10.0.0.2:6379)"),
         new Row("annotations stale: record promotion",
@@ -150,7 +156,7 @@ class DeciderTest {
     row.given().accept(o);
     Action a = o.decide().action();
     assertThat(a).isNotInstanceOfAny(Action.Promote.class, Action.Publish.class, Action.Repoint.class,
-        Action.PauseOldPrimary.class, Action.Unfence.class, Action.Annotate.class);
+        Action.PauseOldPrimary.class, Action.Annotate.class);
   }
 
   @org.junit.jupiter.api.Test

@@ -63,7 +63,7 @@ class EligibilityTest {
   @Test
   void noFailoverSteppedBackAndDownAreReasons() {
     Observations o = new Observations();
-    assertThat(Eligibility.limitation(o.build(), new Policy(3, 1, 1000, true, 1))).contains("I am marked no-failover");
+    assertThat(Eligibility.limitation(o.build(), new Policy(3, 1, 1000, true, 1, 5_000))).contains("I am marked no-failover");
     o.steppedBackUntil = o.now + 1;
     assertThat(reason(o)).isEqualTo("I stepped back a moment ago (after handing over, or for a more up-to-date peer)");
     o.local = RedisStatus.UNREACHABLE;

@@ -10,10 +10,13 @@ final class Observations {
   static final Member A = new Member("a", "10.0.0.1", 6379);
   static final Member B = new Member("b", "10.0.0.2", 6379);
   static final Member C = new Member("c", "10.0.0.3", 6379);
-  static final Policy POLICY = new Policy(3, 5_000, 1_000, false, 8_000);
+  static final Policy POLICY = new Policy(3, 5_000, 1_000, false, 8_000, 5_000);
 
   RedisStatus local = RedisStatus.replica("run-a", "10.0.0.2", 6379, true, "r1", 1000, 10);
   int failures;
+  long unansweredMillis;
+  boolean gone;
+  boolean canKill = true;
   final List<PeerStatus> peers = new ArrayList<>(List.of(
       new PeerStatus(B, RedisStatus.primary("run-b", "r1", 1000, 10)),
       new PeerStatus(C, RedisStatus.replica("run-c", "10.0.0.2", 6379, true, "r1", 1000, 10))));
@@ -59,7 +62,8 @@ final class Observations {
   }
 
   Observation build() {
-    return new Observation(now, wall, A, local, failures, List.copyOf(peers), lease, leading, term, fenced,
+    return new Observation(now, wall, A, local, failures, unansweredMillis, gone, canKill, List.copyOf(peers), lease,
+        leading, term, fenced,
         endpoint, steppedBackUntil, handingOver);
   }
 
