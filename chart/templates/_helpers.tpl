@@ -135,6 +135,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       value: {{ .Values.lease.renewDeadline | quote }}
     - name: RETRY_PERIOD
       value: {{ .Values.lease.retryPeriod | quote }}
+    - name: API_TIMEOUT
+      value: {{ .Values.lease.apiTimeout | quote }}
     - name: HEALTH_INTERVAL
       value: {{ .Values.failover.healthInterval | quote }}
     - name: HEALTH_FAILURES
@@ -145,6 +147,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       value: {{ .Values.failover.maxLagBytes | int64 | quote }}
     - name: HANDOVER_TIMEOUT
       value: {{ .Values.failover.handoverTimeout | quote }}
+    - name: STALL_TIMEOUT
+      value: {{ .Values.failover.stallTimeout | quote }}
     - name: MIN_REPLICAS_TO_WRITE
       value: {{ .Values.failover.minReplicasToWrite | quote }}
     - name: MIN_REPLICAS_MAX_LAG

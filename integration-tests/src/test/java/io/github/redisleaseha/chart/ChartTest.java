@@ -120,6 +120,9 @@ class ChartTest {
     V1PodSpec pod = chart.statefulSet().getSpec().getTemplate().getSpec();
     assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    // The hard fence: the sidecar sees Redis's process, and both containers run with the pod's one UID.
+    assertThat(pod.getShareProcessNamespace()).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isNotNull();
     assertThat(pod.getServiceAccountName()).isEqualTo("demo-redis-lease-ha");
     assertThat(pod.getContainers()).extracting(V1Container::getName).containsExactly("redis", "sidecar");
     for (V1Container c : pod.getContainers()) {
@@ -127,6 +130,7 @@ class ChartTest {
       assertThat(sc.getReadOnlyRootFilesystem()).as(c.getName()).isTrue();
       assertThat(sc.getAllowPrivilegeEscalation()).as(c.getName()).isFalse();
       assertThat(sc.getRunAsNonRoot()).as(c.getName()).isTrue();
+      assertThat(sc.getRunAsUser()).as(c.getName() + " runs with the pod's UID").isNull();
       assertThat(sc.getCapabilities().getDrop()).as(c.getName()).containsExactly("ALL");
       assertThat(sc.getCapabilities().getAdd()).as(c.getName()).isNullOrEmpty();
       assertThat(sc.getPrivileged()).as(c.getName()).isNotEqualTo(Boolean.TRUE);

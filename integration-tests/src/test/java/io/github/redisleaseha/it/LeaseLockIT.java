@@ -79,6 +79,35 @@ class LeaseLockIT {
     }
   }
 
+  /**
+   * A candidate takes a held Lease only after the holder's own lease duration has passed on its own
+   * monotonic clock since it saw the Lease change, whatever its own --lease-duration or the wall clock
+   * says (a rolling change of timings; a wall-clock step, here a renewTime an hour old).
+   */
+  @Test
+  void aHeldLeaseExpiresAfterTheHoldersDurationOnTheCandidatesMonotonicClock() throws Exception {
+    try (ApiServerProcess api = ApiServerProcess.start(Path.of("target", "it", "lease-lock-" + System.currentTimeMillis(), "api.log"))) {
+      ApiClient client = new ClientBuilder().setBasePath(api.url()).build();
+      GatedLeaseLock holder = new GatedLeaseLock(client, NS, NAME, "redis-0", 30, 20_000, () -> 1L);
+      Date anHourAgo = new Date(System.currentTimeMillis() - 3_600_000);
+      assertThat(holder.create(new LeaderElectionRecord("redis-0", 30, anHourAgo, anHourAgo, 0, null))).isTrue();
+
+      java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+      GatedLeaseLock candidate = new GatedLeaseLock(client, NS, NAME, "redis-2", 4, 2500, clock::get);
+      assertThat(candidate.get().getHolderIdentity()).isEqualTo("redis-0");
+      clock.addAndGet(java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
+      assertThat(candidate.update(record("redis-2"))).as("5 s after the change, of the holder's 30 s").isFalse();
+      clock.addAndGet(java.util.concurrent.TimeUnit.SECONDS.toNanos(24));
+      candidate.get();
+      assertThat(candidate.update(record("redis-2"))).as("29 s after the change").isFalse();
+      assertThat(holder(client)).isEqualTo("redis-0");
+      clock.addAndGet(java.util.concurrent.TimeUnit.SECONDS.toNanos(2));
+      candidate.get();
+      assertThat(candidate.update(record("redis-2"))).as("31 s after the change").isTrue();
+      assertThat(holder(client)).isEqualTo("redis-2");
+    }
+  }
+
   /** A lock on a stopped clock: a held Lease stays fresh however slow the machine is. */
   private static GatedLeaseLock lock(ApiClient client, String identity) {
     return new GatedLeaseLock(client, NS, NAME, identity, 4, 2500, () -> 1L);

@@ -38,7 +38,7 @@ class OperationsIT extends ClusterTest {
     assertThat(status.out())
         .contains("held by " + leader.name, "Write endpoint: " + leader.name, "Automatic failover: on")
         .containsPattern("(?m)^" + leader.name + "\\s+leader\\s+up")
-        .containsPattern("(?m)^" + target.name + "\\s+replica\\s+up\\s+\\d+\\s+\\d+ B\\s+yes\\s+no\\s+(yes|no: )");
+        .containsPattern("(?m)^" + target.name + "\\s+replica\\s+up\\s+\\d+\\s+\\d+ B\\s+yes\\s+no\\s+kill\\s+(yes|no: )");
     JsonObject statusJson = JsonParser.parseString(cluster.cli("status", "-o", "json").out()).getAsJsonObject();
     assertThat(statusJson.getAsJsonObject("lease").get("holder").getAsString()).isEqualTo(leader.name);
     assertThat(statusJson.getAsJsonArray("members")).hasSize(3);

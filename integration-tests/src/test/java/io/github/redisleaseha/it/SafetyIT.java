@@ -62,7 +62,8 @@ class SafetyIT extends ClusterTest {
     LocalCluster.Node leader = cluster.awaitLeaderOtherThan(old, Duration.ofSeconds(30));
     assertNoAckedWriteLost(writer, leader);
     awaitReplicaOf(old, leader);
-    assertThat(old.sidecar.output()).containsAnyOf("my Redis restarted (run id changed)", "health checks in a row");
+    assertThat(old.sidecar.output())
+        .containsAnyOf("my Redis restarted (run id changed)", "health checks in a row", "my Redis process is gone");
   }
 
   /**

@@ -13,13 +13,14 @@ import java.util.Optional;
  *       {@link Observation#leading()} is true, which the Lease lock grants only within the renew
  *       deadline of the last successful renewal. Without it, a local primary is fenced (writes
  *       paused) or demoted to a replica of the published leader.
- *   <li><b>Catch up before promoting.</b> A new leader whose previous leader's Redis is reachable
- *       first pauses that Redis's writes, then waits until its own offset reaches the previous
- *       leader's, bounded by the catch-up timeout. If the previous leader is unreachable it promotes
- *       only when no reachable peer is further ahead, else it steps back.
- *   <li><b>Follow only a published leader.</b> A follower repoints its Redis only at a holder that
- *       has recorded its promotion on the Lease, so a more advanced replica is never resynchronised
- *       from a less advanced candidate that is about to step back.
+ *   <li><b>Never promote past better data.</b> A new leader pauses every reachable primary, compares
+ *       itself with every reachable node that holds data, and promotes only when none is ahead; it
+ *       waits for a paused primary it replicates from up to the catch-up timeout and otherwise steps
+ *       back (see {@link #promoteOrWait}).
+ *   <li><b>Follow only a published leader that is a member.</b> A follower repoints its Redis only
+ *       at a holder that has recorded its promotion on the Lease, so a more advanced replica is never
+ *       resynchronised from a less advanced candidate that is about to step back; and only when that
+ *       holder is a discovered member with the recorded name and address.
  *   <li><b>A restarted Redis is not trusted.</b> A leader whose Redis run id changed gives the Lease
  *       up; eligibility then keeps it out while a peer has the data.
  * </ol>
@@ -123,6 +124,24 @@ public final class Decider {
             + o.peers().size() + " peers replicating");
   }
 
+  /**
+   * The takeover rule. A new leader promotes only once no reachable node holds data it lacks:
+   *
+   * <ol>
+   *   <li>every reachable peer whose Redis is a primary is paused first, one per tick, whether or not
+   *       the Lease records it (a Lease deleted by hand, a newer primary that never recorded itself):
+   *       from then on none of them acknowledges a write;
+   *   <li>the reference is the most advanced reachable peer that holds data. An empty node (restarted
+   *       without persistence, offset 0) is never the reference, so a recorded leader that came back
+   *       empty cannot make a lagging candidate look caught up;
+   *   <li>at or past the reference's offset it promotes; behind a paused primary it replicates from,
+   *       it waits up to the catch-up timeout and then steps back rather than promote past that data;
+   *       behind a node it does not replicate from, it steps back at once so that node can lead.
+   * </ol>
+   *
+   * An operator's forced failover ({@code failover --to}) still pauses the primaries, then promotes
+   * without waiting.
+   */
   private Decision promoteOrWait(Observation o) {
     String me = o.self().name();
     RedisStatus local = o.local();
@@ -132,63 +151,54 @@ public final class Decider {
           "I am " + me + ", new leader, and my Redis is already a primary; taking it as promoted");
     }
     String recorded = o.lease().leader();
-    Optional<PeerStatus> old =
-        recorded == null || recorded.equals(me) ? Optional.empty() : o.peer(recorded).filter(PeerStatus::reachable);
-    if (old.isEmpty()) {
-      // Invariant "never two writable primaries": a reachable peer that is still a primary may still
-      // take writes even though the Lease does not name it (the Lease was deleted or edited by hand,
-      // or its record lost); it is treated as the previous leader: paused, then caught up with.
-      old = o.reachablePeers().stream().filter(p -> p.redis().primary()).findFirst();
-    }
-    String previous = old.map(PeerStatus::name).orElse(recorded);
-    if (old.isPresent() && old.get().reachable()) {
-      RedisStatus prev = old.get().redis();
-      boolean pausedByMe = previous.equals(o.term().pausedOldPrimary());
-      if (prev.primary() && !pausedByMe) {
+    for (PeerStatus p : o.reachablePeers()) {
+      if (p.redis().primary() && !o.term().paused(p.name())) {
         return new Decision(
-            new Action.PauseOldPrimary(old.get().member()),
-            "I am " + me + ", new leader; pausing writes on the previous leader " + previous
+            new Action.PauseOldPrimary(p.member()),
+            "I am " + me + ", new leader; pausing writes on "
+                + (p.name().equals(recorded) ? "the previous leader " + p.name() : p.name() + ", a primary the Lease does not record")
                 + " so I can catch up with it");
       }
-      long lag = prev.offset() - local.offset();
-      if (lag <= 0) {
-        return new Decision(
-            new Action.Promote(),
-            "I am " + me + ", new leader, caught up with " + previous + " at offset "
-                + local.offset() + "; promoting");
-      }
-      long waited = o.nowMillis() - o.term().startedAtMillis();
-      if (waited >= policy.catchupTimeoutMillis()) {
-        return new Decision(
-            new Action.Promote(),
-            "I am " + me + ", new leader, still " + lag + " bytes behind " + previous + " after "
-                + waited + " ms (catch-up timeout); promoting anyway");
-      }
-      return Decision.none(
-          "I am " + me + ", new leader, catching up with " + previous + ": " + lag
-              + " bytes behind after " + waited + " ms");
     }
-    Optional<PeerStatus> best = o.mostAdvancedPeer();
     if (o.lease().forcedTo(me, o.wallMillis())) {
       return new Decision(
           new Action.Promote(),
           "I am " + me + ", new leader by an operator's forced failover, at offset " + local.offset()
               + "; promoting without waiting for better data");
     }
-    if (best.isPresent() && best.get().redis().offset() > local.offset()) {
+    Optional<PeerStatus> reference = o.reachablePeers().stream()
+        .filter(p -> !p.redis().empty())
+        .max((a, b) -> Long.compare(a.redis().offset(), b.redis().offset()));
+    if (reference.isEmpty() || reference.get().redis().offset() <= local.offset()) {
+      String previous = recorded == null || recorded.equals(me) ? null : recorded;
+      boolean previousReachable = previous != null && o.peer(previous).filter(PeerStatus::reachable).isPresent();
+      return new Decision(
+          new Action.Promote(),
+          reference.isPresent()
+              ? "I am " + me + ", new leader, caught up with " + reference.get().name() + " at offset " + local.offset()
+                  + " (the most advanced reachable node); promoting"
+              : "I am " + me + ", new leader at offset " + local.offset() + "; "
+                  + (previous == null ? "no previous leader is recorded"
+                      : "previous leader " + previous + (previousReachable ? " holds no data" : " is unreachable"))
+                  + " and no reachable peer is ahead; promoting");
+    }
+    PeerStatus ref = reference.get();
+    long lag = ref.redis().offset() - local.offset();
+    if (!local.follows(ref.member())) {
       return new Decision(
           new Action.Release(true),
-          "I am " + me + ", new leader, but " + best.get().name() + " is "
-              + (best.get().redis().offset() - local.offset())
-              + " bytes ahead and the previous leader is unreachable; stepping back");
+          "I am " + me + ", new leader, but " + ref.name() + " is " + lag + " bytes ahead and I do not replicate from it;"
+              + " stepping back so that it can lead");
     }
-    return new Decision(
-        new Action.Promote(),
-        "I am " + me + ", new leader at offset " + local.offset() + "; "
-            + (previous == null || previous.equals(me)
-                ? "no previous leader is recorded"
-                : "previous leader " + previous + " is unreachable")
-            + " and no reachable peer is ahead; promoting");
+    long waited = o.nowMillis() - o.term().startedAtMillis();
+    if (waited >= policy.catchupTimeoutMillis()) {
+      return new Decision(
+          new Action.Release(true),
+          "I am " + me + ", new leader, still " + lag + " bytes behind " + ref.name() + " after " + waited
+              + " ms (catch-up timeout); stepping back rather than promoting past its data");
+    }
+    return Decision.none(
+        "I am " + me + ", new leader, catching up with " + ref.name() + ": " + lag + " bytes behind after " + waited + " ms");
   }
 
   private Decision follow(Observation o) {
@@ -202,6 +212,14 @@ public final class Decider {
     if (leader != null && leader.name().equals(me)) {
       // The Lease still names me as published leader but I no longer hold it (expired or lost).
       leader = null;
+    }
+    if (leader != null && !isMember(o, leader)) {
+      // Invariant "replicate only from a member": a Lease naming anyone else (another cluster on the
+      // same Lease name, a hand edit) would make this Redis full-sync a foreign dataset and send it
+      // our masterauth.
+      return Decision.warn(
+          "I am " + me + " and ignore the Lease's leader " + leader.name() + " at " + leader.address()
+              + ": it is no discovered member of this cluster");
     }
     if (local.primary()) {
       // The fence owner holds writes paused on a primary without the Lease (FenceRule); this only
@@ -237,6 +255,11 @@ public final class Decider {
             .orElse("");
     return Decision.none(
         "I am " + me + ", replica of " + leader.name() + (local.linkUp() ? "" : ", link down") + lag);
+  }
+
+  /** A discovered peer with that name at that address. */
+  private static boolean isMember(Observation o, Member m) {
+    return o.peer(m.name()).filter(p -> p.member().isAt(m.host(), m.port())).isPresent();
   }
 
   private static long inSync(Observation o) {

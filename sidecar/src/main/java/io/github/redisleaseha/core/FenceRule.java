@@ -134,7 +134,8 @@ public final class FenceRule {
     }
     String why = in.releasing() ? "I am giving the Lease up"
         : in.handoverFence() ? "I am handing over"
-        : "I do not hold a fresh Lease";
+        : in.promoted() ? "I could not renew the Lease within the renew deadline"
+        : "I do not hold the Lease";
     if (!answers && !in.confirmed() && in.canKill() && !in.leaseFresh()) {
       return new Verdict.Kill(why + " and my Redis, a primary, does not confirm the fence (" + in.health().name().toLowerCase()
           + "); killing it before anyone else can lead");

@@ -40,6 +40,14 @@ import org.slf4j.LoggerFactory;
  *       neither); null or empty spec fields, which make the client's elector throw
  *       NullPointerExceptions, are read as an empty or default record; failures are logged rate-limited
  *       without stack traces.
+ *   <li><b>Expiry from the holder, on the monotonic clock.</b> Taking a Lease that another node
+ *       holds is refused until the <i>holder's</i> own {@code spec.leaseDurationSeconds} has passed
+ *       on this node's monotonic clock since this node last saw the Lease change (any write changes
+ *       its resourceVersion). The client's elector judges expiry on the wall clock and with this
+ *       node's own {@code --lease-duration}; a wall-clock step, or nodes started with different
+ *       timings (a rolling change), would otherwise let a candidate take a Lease its holder still
+ *       considers fresh. The holder fences at its renew deadline, which its own lease duration
+ *       exceeds by the fencing margin, so only that duration measured here is safe.
  *   <li><b>Annotations.</b> The holder records its promotion on the Lease; every write keeps them.
  *   <li><b>Explicit release.</b> {@link #release} frees the Lease itself: the client's
  *       {@code close()} skips the release when its executors do not stop within whole seconds of the
@@ -80,6 +88,9 @@ public final class GatedLeaseLock implements Lock {
   private volatile boolean termActive;
   private volatile long lastRenewSentNanos;
   private volatile boolean releasing;
+  /** The resourceVersion of the Lease as last read, and when (monotonic) it was first seen. */
+  private volatile String observedVersion;
+  private volatile long observedAtNanos;
 
   public GatedLeaseLock(
       ApiClient client,
@@ -207,7 +218,7 @@ public final class GatedLeaseLock implements Lock {
   @Override
   public synchronized boolean update(LeaderElectionRecord record) {
     V1Lease base = readByThisThread.get();
-    if (!mayWrite(record) || base == null) {
+    if (!mayWrite(record) || base == null || !holderExpired(base, record)) {
       return false;
     }
     V1Lease lease = copy(base);
@@ -226,6 +237,28 @@ public final class GatedLeaseLock implements Lock {
       }
       return false;
     }
+  }
+
+  /**
+   * True unless {@code record} takes the Lease from another holder whose own lease duration has not
+   * yet passed on this node's monotonic clock since the Lease last changed (see the class comment).
+   */
+  private boolean holderExpired(V1Lease base, LeaderElectionRecord record) {
+    V1LeaseSpec spec = base.getSpec();
+    String holder = spec == null ? null : spec.getHolderIdentity();
+    if (holder == null || holder.isBlank() || holder.equals(identity) || !identity.equals(record.getHolderIdentity())) {
+      return true;
+    }
+    long seconds = spec.getLeaseDurationSeconds() == null || spec.getLeaseDurationSeconds() <= 0
+        ? leaseDurationSeconds : Math.max(spec.getLeaseDurationSeconds(), 1);
+    String version = base.getMetadata() == null ? null : base.getMetadata().getResourceVersion();
+    long seen = nanoTime.getAsLong() - observedAtNanos;
+    if (version == null || !version.equals(observedVersion) || seen < TimeUnit.SECONDS.toNanos(seconds)) {
+      refusals.failure("Not taking the Lease from " + holder + " yet: its lease duration of " + seconds
+          + " s has not passed on my clock since I saw the Lease change (" + TimeUnit.NANOSECONDS.toMillis(seen) + " ms)", null);
+      return false;
+    }
+    return true;
   }
 
   private boolean mayWrite(LeaderElectionRecord record) {
@@ -363,6 +396,11 @@ public final class GatedLeaseLock implements Lock {
 
   private void remember(V1Lease lease) {
     last = lease;
+    String version = lease.getMetadata() == null ? null : lease.getMetadata().getResourceVersion();
+    if (version == null || !version.equals(observedVersion)) {
+      observedVersion = version;
+      observedAtNanos = nanoTime.getAsLong();
+    }
     V1LeaseSpec spec = lease.getSpec();
     V1ObjectMeta meta = lease.getMetadata();
     state =

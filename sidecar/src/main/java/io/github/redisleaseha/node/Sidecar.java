@@ -486,7 +486,14 @@ public final class Sidecar implements AutoCloseable {
 
   private void logDecision(Decision d) {
     if (d.acts() || !d.sentence().equals(lastSentence)) {
-      log.info(d.sentence());
+      if (d.warning()) {
+        log.warn(d.sentence());
+        if (!d.sentence().equals(lastSentence)) {
+          events.record(Kind.FOREIGN_LEADER, d.sentence());
+        }
+      } else {
+        log.info(d.sentence());
+      }
       lastSentence = d.sentence();
     }
   }

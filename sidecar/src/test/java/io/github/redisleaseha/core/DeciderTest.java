@@ -52,6 +52,9 @@ class DeciderTest {
         new Row("leader past its renew deadline (Lease still names me): waits, fenced by the fence owner",
             o -> { o.local = RedisStatus.primary("run-a", "r2", 5000, 10); o.lease = Observations.published(A, "r2", 2); },
             Action.None.class, "a primary without the Lease, fenced, waiting for a leader (Lease held by a)"),
+        new Row("a Lease naming a leader that is no member is ignored, with a warning",
+            o -> o.lease = Observations.published(new Member("b", "10.9.9.9", 6379), "r1", 1),
+            Action.None.class, "ignore the Lease's leader b at 10.9.9.9:6379: it is no discovered member"),
         new Row("local Redis down",
             o -> o.local = RedisStatus.UNREACHABLE, Action.None.class, "my Redis is not answering"));
   }
@@ -67,12 +70,31 @@ class DeciderTest {
             o -> { o.leadingNewTerm(); o.term = o.term.withPausedOldPrimary("b");
                    o.peer(B, RedisStatus.primary("run-b", "r1", 1500, 10)); },
             Action.None.class, "catching up with b: 500 bytes behind"),
-        new Row("still behind after the catch-up timeout: promote anyway",
+        new Row("still behind a paused primary after the catch-up timeout: step back, never promote past its data",
             o -> { o.leadingNewTerm(); o.term = o.term.withPausedOldPrimary("b");
                    o.peer(B, RedisStatus.primary("run-b", "r1", 1500, 10)); o.now += 6000; },
-            Action.Promote.class, "catch-up timeout"),
+            Action.Release.class, "still 500 bytes behind b after 6000 ms (catch-up timeout); stepping back"),
+        new Row("the recorded leader restarted empty and another replica is ahead: step back for it",
+            o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.replica("run-b2", B.host(), 6379, false, "x", 0, 0));
+                   o.peer(C, RedisStatus.replica("run-c", B.host(), 6379, false, "r1", 1200, 10)); },
+            Action.Release.class, "c is 200 bytes ahead and I do not replicate from it; stepping back"),
+        new Row("the recorded leader restarted empty, nobody ahead: promote (an empty node is no reference)",
+            o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.replica("run-b2", B.host(), 6379, false, "x", 0, 0));
+                   o.peer(C, RedisStatus.replica("run-c", B.host(), 6379, false, "r1", 900, 10)); },
+            Action.Promote.class, "caught up with c at offset 1000"),
+        new Row("two reachable primaries, one paused: pause the other too",
+            o -> { o.leadingNewTerm(); o.term = o.term.withPausedOldPrimary("b");
+                   o.peer(C, RedisStatus.primary("run-c", "r9", 1300, 10)); },
+            Action.PauseOldPrimary.class, "pausing writes on c, a primary the Lease does not record"),
+        new Row("two paused primaries, the unrecorded one ahead and not my source: step back",
+            o -> { o.leadingNewTerm(); o.term = o.term.withPausedOldPrimary("b").withPausedOldPrimary("c");
+                   o.peer(C, RedisStatus.primary("run-c", "r9", 1300, 10)); },
+            Action.Release.class, "c is 300 bytes ahead and I do not replicate from it"),
         new Row("previous leader unreachable and nobody ahead: promote",
             o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.UNREACHABLE); },
+            Action.Promote.class, "caught up with c at offset 1000 (the most advanced reachable node)"),
+        new Row("previous leader unreachable and no other peer: promote",
+            o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.UNREACHABLE); o.peer(C, RedisStatus.UNREACHABLE); },
             Action.Promote.class, "previous leader b is unreachable and no reachable peer is ahead"),
         new Row("previous leader unreachable and a peer ahead: step back",
             o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.UNREACHABLE);
@@ -81,7 +103,7 @@ class DeciderTest {
         new Row("Lease lost its record (deleted by hand) while another primary is reachable: pause it first",
             o -> { o.leadingNewTerm(); o.lease = LeaseState.parse("a", 0, java.util.Map.of());
                    o.peer(B, RedisStatus.UNREACHABLE); o.peer(C, RedisStatus.primary("run-c", "r1", 1200, 10)); },
-            Action.PauseOldPrimary.class, "pausing writes on the previous leader c"),
+            Action.PauseOldPrimary.class, "pausing writes on c, a primary the Lease does not record"),
         new Row("forced failover target with a peer ahead: promote anyway, as the operator chose",
             o -> { o.leadingNewTerm(); o.peer(B, RedisStatus.UNREACHABLE);
                    o.peer(C, RedisStatus.replica("run-c", B.host(), 6379, false, "r1", 1200, 10));
