@@ -26,9 +26,12 @@ abstract class ClusterTest {
   /** A running cluster's leader and a writer that has had 200 writes acknowledged. */
   record Writing(LocalCluster.Node leader, Writer writer) {}
 
-  /** Starts a cluster, waits for a leader with every replica streaming, and starts a writer. */
-  Writing startWriting(TestInfo info) {
-    cluster = cluster(info).start();
+  /**
+   * Starts a cluster (sidecars with {@code args}), waits for a leader with every replica streaming, and
+   * starts a writer.
+   */
+  Writing startWriting(TestInfo info, String... args) {
+    cluster = cluster(info).args(args).start();
     LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
     cluster.awaitReplicasInSync(leader, Duration.ofSeconds(20));
     Writer writer = cluster.writer();
@@ -60,6 +63,15 @@ abstract class ClusterTest {
     writer.close();
     try (Jedis j = primary.redis.jedis()) {
       return writer.lost(j.lrange(Writer.KEY, 0, -1));
+    }
+  }
+
+  /** Whether a fresh client gets a write acknowledged within 300 ms (a paused Redis blocks it). */
+  static boolean writable(LocalCluster.Node node) {
+    try (Jedis j = new Jedis(node.redis.host(), node.redis.port(), 300)) {
+      return "OK".equals(j.set("probe", Long.toString(System.nanoTime())));
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 

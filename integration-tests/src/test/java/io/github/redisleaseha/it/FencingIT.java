@@ -3,7 +3,6 @@ package io.github.redisleaseha.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.redisleaseha.harness.LocalCluster;
-import io.github.redisleaseha.harness.Writer;
 import java.time.Duration;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,7 @@ class FencingIT extends ClusterTest {
   /** Dead is not unresponsive: a leader keeps its Lease through a stall shorter than the stall timeout. */
   @Test
   void aShortStallOfTheLeadersRedisCausesNoFailover(TestInfo info) throws Exception {
-    Writing w = startWritingWith(info, "--stall-timeout", "4s");
+    Writing w = startWriting(info, "--stall-timeout", "4s");
     LocalCluster.Node leader = w.leader();
     int transitions = cluster.leaseState().transitions();
 
@@ -41,7 +40,7 @@ class FencingIT extends ClusterTest {
   /** Past the stall timeout the sidecar kills its Redis (it sees the process), then releases the Lease. */
   @Test
   void aStallPastTheStallTimeoutEndsWithTheHardFenceAndAFailover(TestInfo info) {
-    Writing w = startWritingWith(info, "--stall-timeout", "2s");
+    Writing w = startWriting(info, "--stall-timeout", "2s");
     LocalCluster.Node old = w.leader();
     assertThat(old.sidecar.output()).contains("fencing: kill");
 
@@ -79,23 +78,5 @@ class FencingIT extends ClusterTest {
     LocalCluster.Node after = cluster.awaitLeader(Duration.ofSeconds(30));
     Awaitility.await("writes resume on the leader").atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(100)).until(() -> writable(after));
-  }
-
-  private Writing startWritingWith(TestInfo info, String... args) {
-    cluster = cluster(info).args(args).start();
-    LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
-    cluster.awaitReplicasInSync(leader, Duration.ofSeconds(20));
-    Writer writer = cluster.writer();
-    writer.start();
-    awaitAcks(writer, 200);
-    return new Writing(leader, writer);
-  }
-
-  private static boolean writable(LocalCluster.Node node) {
-    try (Jedis j = new Jedis(node.redis.host(), node.redis.port(), 300)) {
-      return "OK".equals(j.set("probe", Long.toString(System.nanoTime())));
-    } catch (RuntimeException e) {
-      return false;
-    }
   }
 }

@@ -175,12 +175,4 @@ class SafetyIT extends ClusterTest {
       assertThat(n.sidecar.output()).doesNotContain("a-wrong-password").doesNotContain("the-right-password");
     }
   }
-
-  private static boolean writable(LocalCluster.Node node) {
-    try (Jedis j = new Jedis(node.redis.host(), node.redis.port(), 300)) {
-      return "OK".equals(j.set("probe", Long.toString(System.nanoTime())));
-    } catch (RuntimeException e) {
-      return false;
-    }
-  }
 }
