@@ -41,4 +41,25 @@ public sealed interface Action {
    * @param demote the local Redis is a primary: also disconnect its clients and lift the pause
    */
   record Follow(Member leader, boolean demote) implements Action {}
+
+  /** Handover: take {@code target} as the handover's target. */
+  record ChooseTarget(Member target) implements Action {}
+
+  /** Handover: mark the Lease for {@code target} ({@code handover-to}, {@code handover-until}). */
+  record MarkHandover(Member target) implements Action {}
+
+  /** Handover: have the fence owner pause writes here, and wait for its confirmation. */
+  record FenceForHandover() implements Action {}
+
+  /** Handover: {@code FAILOVER TO target FORCE TIMEOUT 1}, once the target has caught up. */
+  record SendFailover(Member target) implements Action {}
+
+  /** Handover: point the write endpoint and the Lease's record at the new primary {@code target}. */
+  record PublishHandover(Member target) implements Action {}
+
+  /** Handover: free the Lease, still marked for {@code target}; the handover is done. */
+  record ReleaseForHandover(Member target) implements Action {}
+
+  /** Handover: give up ({@code FAILOVER ABORT} if under way, clear the mark, lift the fence). */
+  record AbortHandover(String why) implements Action {}
 }

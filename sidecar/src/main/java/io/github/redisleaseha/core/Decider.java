@@ -84,10 +84,16 @@ public final class Decider {
           "I am " + me + ", leader, and my Redis restarted (run id changed); releasing the Lease to an"
               + " in-sync replica");
     }
+    if (o.handingOver()) {
+      return term.promoted()
+          ? Handover.next(o)
+          : new Decision(new Action.AbortHandover("I have not promoted my Redis yet"),
+              "I am " + me + ", new leader, and abort the handover: I have not promoted my Redis yet");
+    }
     if (!term.promoted()) {
       return promoteOrWait(o);
     }
-    if (!local.primary() && !o.handingOver()) {
+    if (!local.primary()) {
       return new Decision(
           new Action.Release(false),
           "I am " + me + ", leader, but my Redis became a replica of " + local.masterHost() + ":"

@@ -22,7 +22,8 @@ import java.util.Optional;
  * @param fenced the fence owner holds writes paused on the local Redis
  * @param endpointTarget the address ({@code host:port}) the write endpoint points at, null if unknown
  * @param steppedBackUntilMillis monotonic time until which this node stays out after stepping back
- * @param handingOver a graceful handover of this node is under way
+ * @param fenceConfirmed the fence owner's last pause of the local Redis was acknowledged
+ * @param handover the graceful handover of this leader under way, or null
  */
 public record Observation(
     long nowMillis,
@@ -38,9 +39,15 @@ public record Observation(
     boolean leading,
     Term term,
     boolean fenced,
+    boolean fenceConfirmed,
     String endpointTarget,
     long steppedBackUntilMillis,
-    boolean handingOver) {
+    Handover handover) {
+
+  /** A graceful handover of this node is under way. */
+  public boolean handingOver() {
+    return handover != null;
+  }
 
   public Optional<PeerStatus> peer(String name) {
     return peers.stream().filter(p -> p.name().equals(name)).findFirst();

@@ -103,6 +103,11 @@ final class FenceOwner implements AutoCloseable {
     return fenced;
   }
 
+  /** The last pause sent was acknowledged by Redis. */
+  boolean confirmed() {
+    return confirmed;
+  }
+
   /** The verified Redis process is gone (killed or crashed). */
   boolean gone() {
     return process.gone();

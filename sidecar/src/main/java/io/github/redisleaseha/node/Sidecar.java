@@ -5,6 +5,7 @@ import io.github.redisleaseha.core.Action;
 import io.github.redisleaseha.core.Decider;
 import io.github.redisleaseha.core.Decision;
 import io.github.redisleaseha.core.Eligibility;
+import io.github.redisleaseha.core.Handover;
 import io.github.redisleaseha.core.LeaseState;
 import io.github.redisleaseha.core.Member;
 import io.github.redisleaseha.core.Observation;
@@ -83,7 +84,12 @@ public final class Sidecar implements AutoCloseable {
   private volatile long peersRefreshedAt;
   private volatile int localFailures;
   private volatile long steppedBackUntil;
-  private volatile boolean handingOver;
+  /** The graceful handover under way and who waits for its result (control thread only). */
+  private volatile Handover handover;
+  private CompletableFuture<String> handoverResult;
+  private volatile boolean stopping;
+  /** Set by an action that could not be carried out yet, so the next tick comes at the usual interval. */
+  private boolean retryNextTick;
   private volatile long lastKickAt;
   // Timing of a failover this node leads, for the phase metrics (control thread only).
   private volatile long lastHealthyLeaderAt;
@@ -174,16 +180,19 @@ public final class Sidecar implements AutoCloseable {
   private void tick() {
     long delay = config.healthInterval().toMillis();
     try {
-      if (!handingOver) {
-        Observation o = observe();
-        lastObservation = o;
-        logEligibility(o);
-        Decision d = decider.decide(o);
-        logDecision(d);
-        if (d.acts()) {
-          execute(d.action(), o);
-          delay = 0;
-        }
+      Observation o = observe();
+      lastObservation = o;
+      logEligibility(o);
+      if (handover != null && !o.leading()) {
+        finishHandover("I am " + config.podName() + " and lost the Lease during the handover"
+            + (handover.target() == null ? "" : " to " + handover.target().name()));
+      }
+      Decision d = decider.decide(o);
+      logDecision(d);
+      if (d.acts()) {
+        retryNextTick = false;
+        execute(d.action(), o);
+        delay = retryNextTick ? delay : 0;
       }
       finishFailoverTiming();
       RoleView view = role();
@@ -207,6 +216,18 @@ public final class Sidecar implements AutoCloseable {
       peersRefreshedAt = now;
     }
     RedisStatus localStatus = local.status();
+    if (localStatus.reachable() && localStatus.primary() && !lock.holdsFreshLease()) {
+      // A primary without the Lease is fenced by the fence owner unless a handover names this node:
+      // the target of a handover becomes a primary by the leader's FAILOVER, a moment after the
+      // leader marked the Lease, so the Lease is read again before the fence owner learns the role.
+      try {
+        lock.get();
+      } catch (ApiException e) {
+        log.debug("Could not re-read the Lease", e);
+      }
+    }
+    LeaseState marked = lock.state();
+    fence.handoverTarget(config.podName().equals(marked.handoverTo()) && marked.handoverActive(System.currentTimeMillis()));
     // The fence owner keeps the last role seen answering: a stalled primary is still a primary when
     // it resumes, so it stays fenced until it is seen as a replica.
     fence.observed(localStatus);
@@ -241,7 +262,6 @@ public final class Sidecar implements AutoCloseable {
       }
     }
     LeaseState lease = lock.state();
-    fence.handoverTarget(config.podName().equals(lease.handoverTo()) && lease.handoverActive(System.currentTimeMillis()));
     if (!leading) {
       lease = maybeKickElection(lease, peers, localStatus);
       trackLeader(lease, peers, now);
@@ -249,7 +269,7 @@ public final class Sidecar implements AutoCloseable {
     return new Observation(
         now, System.currentTimeMillis(), config.self(), localStatus, localFailures, fence.unansweredMillis(),
         fence.gone(), fence.canKill(), List.copyOf(peers), lease, leading, leading ? term : null, fence.fenced(),
-        endpointTarget, steppedBackUntil, handingOver);
+        fence.confirmed(), endpointTarget, steppedBackUntil, leading ? handover : null);
   }
 
   /**
@@ -356,8 +376,8 @@ public final class Sidecar implements AutoCloseable {
     Observation current =
         new Observation(
             nowMillis(), System.currentTimeMillis(), o.self(), o.local(), o.localFailures(), o.localUnansweredMillis(),
-            o.localGone(), o.canKill(), o.peers(), lock.state(), false, null, fence.fenced(), null, steppedBackUntil,
-            handingOver);
+            o.localGone(), o.canKill(), o.peers(), lock.state(), false, null, fence.fenced(), fence.confirmed(), null,
+            steppedBackUntil, stopping ? Handover.begin(null, true, 0, 0) : handover);
     return Eligibility.limitation(current, config.policy());
   }
 
@@ -394,6 +414,13 @@ public final class Sidecar implements AutoCloseable {
             }
           }
         }
+        case Action.ChooseTarget a -> executeHandover(a, o);
+        case Action.MarkHandover a -> executeHandover(a, o);
+        case Action.FenceForHandover a -> executeHandover(a, o);
+        case Action.SendFailover a -> executeHandover(a, o);
+        case Action.PublishHandover a -> executeHandover(a, o);
+        case Action.ReleaseForHandover a -> executeHandover(a, o);
+        case Action.AbortHandover a -> executeHandover(a, o);
         case Action.Follow follow -> {
           local.replicaOf(follow.leader().host(), follow.leader().port());
           if (follow.demote()) {
@@ -501,45 +528,46 @@ public final class Sidecar implements AutoCloseable {
   // ---------------------------------------------------------------- graceful handover
 
   /**
-   * Hands leadership to the most up-to-date replica without losing an acknowledged write:
-   *
-   * <ol>
-   *   <li>mark the Lease for the target, so no other candidate takes it and the target does not
-   *       demote itself when it becomes a primary without the Lease;
-   *   <li>pause writes here ({@code CLIENT PAUSE WRITE}): from now on nothing more is acknowledged;
-   *   <li>wait until the target's replication offset reaches this primary's (read from both);
-   *   <li>{@code FAILOVER TO target FORCE TIMEOUT 1}: Redis swaps the roles. FORCE is safe because
-   *       step 3 already proved the target has every write; without it Redis 7.0 waits for the
-   *       replica's next once-a-second ACK, which made handovers take 0 to 1 s;
-   *   <li>while still holding a fresh Lease, point the write endpoint at the target and record it as
-   *       the primary; disconnect clients here, lift the pause (this Redis is now a replica);
-   *   <li>free the Lease, still marked for the target, and wait for the endpoint to stay moved.
-   * </ol>
-   *
-   * If any step fails, this Redis stays fenced and the Lease is released for a normal failover. A
-   * replica has nothing to hand over.
+   * Hands leadership to the most up-to-date replica without losing an acknowledged write, and
+   * completes once done: the steps are phases of the control loop ({@link Handover}), one per tick,
+   * each re-checked against the Lease, with the fence guard running throughout. If it cannot
+   * complete, the handover is aborted and, since this node stops, the Lease is released (after the
+   * fence) for an ordinary failover. A node that does not lead has nothing to hand over.
    */
   public CompletableFuture<String> handover() {
-    return CompletableFuture.supplyAsync(() -> doHandover(null), control);
+    CompletableFuture<String> result = new CompletableFuture<>();
+    control.execute(() -> {
+      stopping = true;
+      if (term == null || !lock.holdsFreshLease() || !term.promoted()) {
+        result.complete("I am " + config.podName() + ", not the leader; nothing to hand over");
+      } else {
+        beginHandover(null, true, result);
+      }
+    });
+    return result;
   }
 
   /**
    * An operator's switchover to {@code target} (a pod name), or to the most up-to-date replica when
-   * null. Checked first, on the control thread: if this node is not the leader, the cluster is
-   * paused, or the target is missing, not replicating from this node or lagging more than
-   * {@code --max-lag-bytes}, it fails with {@link Refused} and nothing is changed. Otherwise it is the
-   * graceful handover above, without stopping: this node carries on as a replica.
+   * null. Checked first, on the control thread, against the last observation: if this node is not the
+   * leader, the cluster is paused, or the target is missing, not replicating from this node or lagging
+   * more than {@code --max-lag-bytes}, it fails with {@link Refused} and nothing is changed. Otherwise
+   * it is the graceful handover above, without stopping: this node carries on as a replica, or, if
+   * the handover is aborted, as the leader.
    */
   public CompletableFuture<String> switchover(String target) {
-    return CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<String> result = new CompletableFuture<>();
+    control.execute(() -> {
       String refusal = switchoverRefusal(target);
       if (refusal != null) {
         log.info("I am {} and refuse the switchover{}: {}", config.podName(), target == null ? "" : " to " + target, refusal);
         events.record(Kind.SWITCHOVER_REFUSED, refusal);
-        throw new Refused(refusal);
+        result.completeExceptionally(new Refused(refusal));
+      } else {
+        beginHandover(target, false, result);
       }
-      return doHandover(target);
-    }, control);
+    });
+    return result;
   }
 
   /** A switchover that was not started, with the reason. */
@@ -550,195 +578,153 @@ public final class Sidecar implements AutoCloseable {
   }
 
   private String switchoverRefusal(String target) {
-    if (term == null || !lock.holdsFreshLease() || !term.promoted()) {
+    Observation o = lastObservation;
+    if (term == null || !lock.holdsFreshLease() || !term.promoted() || o == null) {
       return "I am " + config.podName() + " and not the leader";
+    }
+    if (handover != null) {
+      return "a handover is already under way";
     }
     if (lock.state().paused()) {
       return "the cluster is paused; resume it first";
     }
     if (target == null) {
-      return inSyncReplica(null).isPresent() ? null : "no replica is in sync";
+      return o.reachablePeers().stream().anyMatch(p -> p.redis().follows(config.self()) && p.redis().linkUp())
+          ? null : "no replica is in sync";
     }
     if (target.equals(config.podName())) {
       return target + " is already the leader";
     }
-    Optional<Member> member = discovery.peers().stream().filter(m -> m.name().equals(target)).findFirst();
-    if (member.isEmpty()) {
+    Optional<PeerStatus> peer = o.peer(target);
+    if (peer.isEmpty()) {
       return target + " is not a member of this cluster";
     }
-    RedisStatus theirs = peerNode(member.get()).status();
+    RedisStatus theirs = peer.get().redis();
     if (!theirs.reachable()) {
       return target + "'s Redis is not answering";
     }
     if (!theirs.follows(config.self()) || !theirs.linkUp()) {
       return target + " is not replicating from me";
     }
-    long lag = local.status().offset() - theirs.offset();
+    long lag = o.local().offset() - theirs.offset();
     if (lag > config.maxLagBytes()) {
       return target + " is " + lag + " bytes behind, more than max-lag-bytes " + config.maxLagBytes();
     }
     return null;
   }
 
-  private String doHandover(String target) {
-    boolean leading = term != null && lock.holdsFreshLease();
-    handingOver = true;
-    try {
-      String result = handOver(target);
-      if (leading) {
-        events.record(Kind.HANDOVER, result);
-      }
-      return result;
-    } finally {
-      // Stay out of the next election for a while, then behave as any replica again. The fence rule
-      // judges by the Lease and the role again: a replica is unfenced, a leader that kept the Lease too.
-      steppedBackUntil = nowMillis() + config.policy().stepBackMillis();
-      fence.handoverFence(false);
-      handingOver = false;
+  private void beginHandover(String target, boolean stop, CompletableFuture<String> result) {
+    if (handover != null) {
+      result.complete("I am " + config.podName() + " and a handover is already under way");
+      return;
     }
+    handover = Handover.begin(target, stop, nowMillis(), config.handoverTimeout().toMillis());
+    handoverResult = result;
+    log.info("I am {}, leader; beginning a handover{}", config.podName(), target == null ? "" : " to " + target);
+    wake();
   }
 
-  private String handOver(String name) {
-    long deadline = nowMillis() + config.handoverTimeout().toMillis();
-    if (term == null || !lock.holdsFreshLease()) {
-      return "I am " + config.podName() + ", not the leader; nothing to hand over";
-    }
-    Optional<PeerStatus> target = inSyncReplica(name);
-    while (target.isEmpty() && nowMillis() < deadline && lock.holdsFreshLease()) {
-      // A replica may still be syncing (e.g. the one restarted just before, in a rolling update).
-      sleepQuietly(50);
-      target = inSyncReplica(name);
-    }
-    if (target.isEmpty()) {
-      release(false, Map.of());
-      return "I am " + config.podName() + ", leader, and no replica is in sync; fenced and released the Lease";
-    }
-    Member to = target.get().member();
-    long until = System.currentTimeMillis() + config.handoverTimeout().toMillis();
-    Map<String, String> handover =
-        Map.of(LeaseState.HANDOVER_TO, to.name(), LeaseState.HANDOVER_UNTIL, Long.toString(until));
-    lock.annotate(handover);
-    log.info("I am {}, leader; handing over to {}", config.podName(), to.name());
-    try {
-      if (!fence.fenceForHandover()) {
-        throw new IllegalStateException("my Redis did not confirm the write pause");
-      }
-      if (!awaitCaughtUp(to, deadline)) {
-        release(false, Map.of());
-        return "I am " + config.podName() + ", and " + to.name()
-            + " did not catch up within the handover timeout; fenced and released the Lease for a normal failover";
-      }
-      startFailover(to, deadline);
-    } catch (RuntimeException e) {
-      release(false, Map.of());
-      return "I am " + config.podName() + ", and the handover to " + to.name() + " failed ("
-          + RateLimitedLog.describe(e) + "); fenced and released the Lease for a normal failover";
-    }
-    RedisStatus status = local.status();
-    while (nowMillis() < deadline && status.reachable() && (status.primary() || status.failoverInProgress())) {
-      sleepQuietly(2);
-      status = local.status();
-    }
-    fence.observed(status);
-    if (status.reachable() && status.primary()) {
-      release(false, Map.of());
-      return "I am " + config.podName() + ", and the FAILOVER to " + to.name()
-          + " did not complete; fenced and released the Lease for a normal failover";
-    }
-    try {
-      local.killNormalClients();
-    } catch (RuntimeException e) {
-      log.debug("Could not disconnect clients after handover", e);
-    }
-    // This Redis is a replica now: the fence owner lifts the pause (a paused replica would not apply
-    // the new primary's stream).
+  /** Ends the handover under way with {@code sentence}, which is also its Event and its answer. */
+  private void finishHandover(String sentence) {
+    log.info(sentence);
+    events.record(Kind.HANDOVER, sentence);
+    // Stay out of the next election for a while, then behave as any replica again. The fence rule
+    // judges by the Lease and the role again: a replica is unfenced, a leader that kept the Lease too.
+    steppedBackUntil = nowMillis() + config.policy().stepBackMillis();
     fence.handoverFence(false);
-    // FAILOVER made the target the only primary; the clients disconnected above now retry. While
-    // this node still holds a fresh Lease it moves the write endpoint there at once and records the
-    // target as the primary, so writes resume before the Lease itself changes hands, and a later
-    // leader catches up with the target.
-    if (lock.holdsFreshLease()) {
-      try {
-        RedisStatus targetStatus = peerNode(to).status();
-        endpoint.publish(to);
-        Map<String, String> annotations =
-            new HashMap<>(LeaseState.promotionAnnotations(to, targetStatus.replId(), targetStatus.offset(), term.epoch()));
-        annotations.putAll(handover);
-        lock.annotate(annotations);
-      } catch (ApiException | RuntimeException e) {
-        log.debug("Could not move the write endpoint to {} during handover", to.name(), e);
-      }
+    handover = null;
+    CompletableFuture<String> result = handoverResult;
+    handoverResult = null;
+    if (result != null) {
+      result.complete(sentence);
     }
-    term = null;
-    fence.promotedInThisTerm(false);
-    lock.release(handover);
-    election.restart();
-    while (nowMillis() < deadline) {
-      try {
-        String now = endpoint.currentTarget();
-        if (now != null && !now.equals(config.self().address())) {
-          return "I am " + config.podName() + " and handed over to " + to.name() + "; the write endpoint points at " + now;
+  }
+
+  /** The handover steps of {@link Handover}, executed for the control loop. */
+  private void executeHandover(Action action, Observation o) throws ApiException {
+    Map<String, String> clearMark = Map.of(LeaseState.HANDOVER_TO, "", LeaseState.HANDOVER_UNTIL, "0");
+    switch (action) {
+      case Action.ChooseTarget c -> handover = handover.to(c.target());
+      case Action.MarkHandover m -> {
+        if (!lock.annotate(mark(m.target()))) {
+          actionErrors.failure("Could not mark the Lease for the handover to " + m.target().name() + "; trying again", null);
         }
-      } catch (ApiException e) {
-        log.debug("Could not read the write endpoint during handover", e);
       }
-      sleepQuietly(20);
-    }
-    return "I am " + config.podName() + " and handed over to " + to.name()
-        + ", but the write endpoint did not move within the handover timeout";
-  }
-
-  /**
-   * The most up-to-date peer that replicates from this node with its link up, if any; only the peer
-   * called {@code name} when a name is given.
-   */
-  private Optional<PeerStatus> inSyncReplica(String name) {
-    return discovery.peers().stream()
-        .filter(m -> name == null || m.name().equals(name))
-        .map(m -> new PeerStatus(m, peerNode(m).status()))
-        .filter(p -> p.redis().follows(config.self()) && p.redis().linkUp())
-        .max((a, b) -> Long.compare(a.redis().offset(), b.redis().offset()));
-  }
-
-  /**
-   * Runs {@code FAILOVER TO target FORCE TIMEOUT 1}. Redis refuses while it does not yet count the
-   * target as an online replica (right after a full sync it waits for the replica's first ACK, up to
-   * a second); writes are paused meanwhile, so it is simply asked again until the deadline.
-   */
-  private void startFailover(Member to, long deadline) {
-    while (true) {
-      try {
-        local.failoverTo(to, 1);
-        return;
-      } catch (redis.clients.jedis.exceptions.JedisDataException e) {
-        if (e.getMessage() == null || !e.getMessage().contains("not online") || nowMillis() >= deadline) {
-          throw e;
+      case Action.FenceForHandover f -> fence.fenceForHandover();
+      case Action.SendFailover f -> {
+        if (lock.holdsFreshLease()) {
+          try {
+            local.failoverTo(f.target(), 1);
+            handover = handover.failoverSentAt(nowMillis());
+          } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+            // Right after a full sync Redis does not yet count the target as an online replica (it
+            // waits for its first ACK, up to a second); writes are paused, so the next tick asks again.
+            if (e.getMessage() == null || !e.getMessage().contains("not online")) {
+              throw e;
+            }
+            retryNextTick = true;
+          }
         }
-        sleepQuietly(20);
       }
+      case Action.PublishHandover p -> {
+        // FAILOVER made the target the only primary. While this node still holds a fresh Lease it
+        // moves the write endpoint there and records the target as the primary, so writes resume
+        // before the Lease itself changes hands, and a later leader catches up with the target.
+        if (lock.holdsFreshLease()) {
+          try {
+            local.killNormalClients();
+          } catch (RuntimeException e) {
+            log.debug("Could not disconnect clients after the handover", e);
+          }
+          endpoint.publish(p.target());
+          endpointTarget = p.target().address();
+          PeerStatus target = o.peer(p.target().name()).orElseThrow();
+          Map<String, String> annotations = new HashMap<>(
+              LeaseState.promotionAnnotations(p.target(), target.redis().replId(), target.redis().offset(), term.epoch()));
+          annotations.putAll(mark(p.target()));
+          if (!lock.annotate(annotations)) {
+            actionErrors.failure("Could not record " + p.target().name() + " as the primary on the Lease", null);
+          }
+        }
+      }
+      case Action.ReleaseForHandover r -> {
+        // This Redis is a replica of the target now, so the release needs no pause.
+        if (!release(false, mark(r.target()))) {
+          return;
+        }
+        finishHandover("I am " + config.podName() + " and handed over to " + r.target().name()
+            + "; the write endpoint points at " + r.target().address());
+      }
+      case Action.AbortHandover a -> {
+        if (o.local().failoverInProgress()) {
+          try {
+            local.failoverAbort();
+          } catch (RuntimeException e) {
+            log.debug("FAILOVER ABORT failed", e);
+          }
+        }
+        if (lock.holdsFreshLease() && !lock.annotate(clearMark)) {
+          actionErrors.failure("Could not clear the handover mark on the Lease", null);
+        }
+        fence.handoverFence(false);
+        boolean stop = handover.stopping();
+        String sentence = "I am " + config.podName() + " and aborted the handover: " + a.why();
+        if (stop) {
+          sentence += release(false, clearMark)
+              ? "; released the Lease (after fencing) for an ordinary failover"
+              : "; could not confirm the fence, so I keep the Lease for now";
+        } else {
+          sentence += "; I keep leading";
+        }
+        finishHandover(sentence);
+      }
+      default -> throw new IllegalArgumentException("not a handover step: " + action);
     }
   }
 
-  /** Waits until {@code target}'s offset reaches the (paused) local primary's. */
-  private boolean awaitCaughtUp(Member target, long deadline) {
-    RedisNode node = peerNode(target);
-    while (nowMillis() < deadline) {
-      RedisStatus mine = local.status();
-      RedisStatus theirs = node.status();
-      if (mine.reachable() && theirs.reachable() && theirs.offset() >= mine.offset()) {
-        return true;
-      }
-      sleepQuietly(2);
-    }
-    return false;
-  }
-
-  private static void sleepQuietly(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  private Map<String, String> mark(Member target) {
+    long until = System.currentTimeMillis() + Math.max(0, handover == null ? 0 : handover.deadlineMillis() - nowMillis());
+    return Map.of(LeaseState.HANDOVER_TO, target.name(), LeaseState.HANDOVER_UNTIL, Long.toString(until));
   }
 
   // ---------------------------------------------------------------- views for HTTP
@@ -766,7 +752,7 @@ public final class Sidecar implements AutoCloseable {
     String notCandidate = leading ? null : eligibility().orElse(null);
     return new RoleView(
         config.podName(), config.self().address(), role, l.reachable(), lease.holder(), lease.leader(), l.offset(), lag,
-        fence.fenced(), ready, t == null ? -1 : t.epoch(), handingOver, lease.paused(), config.noFailover(),
+        fence.fenced(), ready, t == null ? -1 : t.epoch(), handover != null, lease.paused(), config.noFailover(),
         notCandidate == null, notCandidate, lease.transitions(), fence.fencingDescription());
   }
 

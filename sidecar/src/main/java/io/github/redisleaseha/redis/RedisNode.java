@@ -223,6 +223,11 @@ public final class RedisNode implements AutoCloseable {
     run(j -> j.failover(FailoverParams.failoverParams().to(target.host(), target.port()).force().timeout(timeoutMillis)));
   }
 
+  /** {@code FAILOVER ABORT}: ends a failover under way; a primary in it stays (or becomes again) a primary. */
+  public synchronized void failoverAbort() {
+    run(Jedis::failoverAbort);
+  }
+
   public synchronized void configSet(String parameter, String value) {
     run(j -> j.configSet(parameter, value));
   }

@@ -28,7 +28,8 @@ final class Observations {
   long now = 100_000;
   long wall = 1_700_000_000_000L;
   long steppedBackUntil;
-  boolean handingOver;
+  boolean fenceConfirmed;
+  Handover handover;
 
   static LeaseState published(Member leader, String replId, long epoch) {
     Map<String, String> a = LeaseState.promotionAnnotations(leader, replId, 0, epoch);
@@ -63,8 +64,7 @@ final class Observations {
 
   Observation build() {
     return new Observation(now, wall, A, local, failures, unansweredMillis, gone, canKill, List.copyOf(peers), lease,
-        leading, term, fenced,
-        endpoint, steppedBackUntil, handingOver);
+        leading, term, fenced, fenceConfirmed, endpoint, steppedBackUntil, handover);
   }
 
   Decision decide() {
