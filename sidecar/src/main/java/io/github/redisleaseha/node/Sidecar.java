@@ -91,12 +91,7 @@ public final class Sidecar implements AutoCloseable {
   /** Set by an action that could not be carried out yet, so the next tick comes at the usual interval. */
   private boolean retryNextTick;
   private volatile long lastKickAt;
-  // Timing of a failover this node leads, for the phase metrics (control thread only).
-  private volatile long lastHealthyLeaderAt;
-  private volatile long leaderMissingSince;
-  private long promotedAt;
-  private String failoverReason;
-  private Map<String, Long> failoverPhases;
+  private final FailoverTiming timing;
   /** The local Redis run id whose ACL permissions were last checked, and what its user lacks. */
   private String permissionsCheckedFor;
   private String missingPermissions;
@@ -139,6 +134,7 @@ public final class Sidecar implements AutoCloseable {
     this.events = new EventRecorder(apiClient, config.namespace(), config.leaseName(), config.podName());
     this.fence = new FenceOwner(config.podName(), new FenceLine(new HostAndPort(config.redisHost(), config.redisPort()),
         redisClientConfig), new LocalProcess(), lock::holdsFreshLease, config.stallTimeout().toMillis(), events);
+    this.timing = new FailoverTiming(config.podName(), metrics);
     this.roleLabel = config.roleLabel() == null ? null : new RoleLabel(apiClient, config.namespace(), config.podName(), config.roleLabel());
     lock.setEligibility(this::eligibility);
     lock.onAcquired(this::wake);
@@ -180,9 +176,19 @@ public final class Sidecar implements AutoCloseable {
   private void tick() {
     long delay = config.healthInterval().toMillis();
     try {
+      advanceTerm();
       Observation o = observe();
       lastObservation = o;
       logEligibility(o);
+      if (o.leading()) {
+        Term t = term;
+        if (t != null && t.promoted() && config.self().address().equals(endpointTarget)) {
+          timing.endpointOnMe(o.nowMillis());
+        }
+      } else {
+        timing.followed(o);
+        kickElectionIfDue(o);
+      }
       if (handover != null && !o.leading()) {
         finishHandover("I am " + config.podName() + " and lost the Lease during the handover"
             + (handover.target() == null ? "" : " to " + handover.target().name()));
@@ -194,7 +200,6 @@ public final class Sidecar implements AutoCloseable {
         execute(d.action(), o);
         delay = retryNextTick ? delay : 0;
       }
-      finishFailoverTiming();
       RoleView view = role();
       metrics.update(view, lock.state().transitions());
       if (roleLabel != null && (view.role().equals("leader") || view.role().equals("replica"))) {
@@ -240,19 +245,7 @@ public final class Sidecar implements AutoCloseable {
     for (Member m : discovery.peers()) {
       peers.add(new PeerStatus(m, peerNode(m).status()));
     }
-    boolean leading = lock.holdsFreshLease();
-    if (leading && term == null) {
-      LeaseState l = lock.state();
-      term = Term.begin(l.transitions(), now, localStatus.runId());
-      fence.promotedInThisTerm(false);
-      endpointTarget = null;
-      beginFailoverTiming(l, now);
-      log.info("I am {} and I acquired the Lease (epoch {})", config.podName(), l.transitions());
-    } else if (!lock.termActive() && term != null) {
-      log.info("I am {} and my leadership term (epoch {}) is over", config.podName(), term.epoch());
-      term = null;
-      fence.promotedInThisTerm(false);
-    }
+    boolean leading = lock.holdsFreshLease() && term != null;
     if (leading && now - endpointCheckedAt > ENDPOINT_RECHECK_MILLIS) {
       endpointCheckedAt = now;
       try {
@@ -261,46 +254,58 @@ public final class Sidecar implements AutoCloseable {
         actionErrors.failure("Could not read the write endpoint", e);
       }
     }
-    LeaseState lease = lock.state();
-    if (!leading) {
-      lease = maybeKickElection(lease, peers, localStatus);
-      trackLeader(lease, peers, now);
-    }
     return new Observation(
         now, System.currentTimeMillis(), config.self(), localStatus, localFailures, fence.unansweredMillis(),
-        fence.gone(), fence.canKill(), List.copyOf(peers), lease, leading, leading ? term : null, fence.fenced(),
+        fence.gone(), fence.canKill(), List.copyOf(peers), lock.state(), leading, leading ? term : null, fence.fenced(),
         fence.confirmed(), endpointTarget, steppedBackUntil, leading ? handover : null);
   }
 
   /**
-   * The elector polls the Lease every one to 2.2 retry periods (jittered). When the leader's Redis is
-   * unreachable, or a handover names this node, read the Lease every tick instead and start a fresh
-   * elector (which tries at once) as soon as the Lease is free.
+   * A step of the loop, before observing: a term begins when the lock says this node holds a fresh
+   * Lease and no term is recorded, and ends when the lock says the term is over.
    */
-  private LeaseState maybeKickElection(LeaseState lease, List<PeerStatus> peers, RedisStatus localStatus) {
-    boolean handoverToMe = config.podName().equals(lease.handoverTo());
-    boolean leaderDown =
-        lease.holderPublished()
-            && peers.stream().anyMatch(p -> p.name().equals(lease.leader()) && !p.reachable());
-    if (!(handoverToMe || leaderDown || lease.free()) || !localStatus.reachable() || eligibility().isPresent()) {
-      return lease;
-    }
+  private void advanceTerm() {
     long now = nowMillis();
-    if (now - lastKickAt < config.retryPeriod().toMillis()) {
-      return lease;
+    if (lock.holdsFreshLease() && term == null) {
+      LeaseState l = lock.state();
+      Observation last = lastObservation;
+      term = Term.begin(l.transitions(), now, last == null ? null : last.local().runId());
+      fence.promotedInThisTerm(false);
+      endpointTarget = null;
+      timing.acquired(l, now, System.currentTimeMillis());
+      log.info("I am {} and I acquired the Lease (epoch {})", config.podName(), l.transitions());
+    } else if (!lock.termActive() && term != null) {
+      log.info("I am {} and my leadership term (epoch {}) is over", config.podName(), term.epoch());
+      term = null;
+      fence.promotedInThisTerm(false);
+    }
+  }
+
+  /**
+   * A step of the loop, after observing, for a node that does not lead. The elector polls the Lease
+   * every one to 2.2 retry periods (jittered). When the leader's Redis is unreachable, or a handover
+   * names this node, or the Lease is free, and this node is a candidate, read the Lease now (at most
+   * once a retry period) and start a fresh elector (which tries at once) as soon as it is free.
+   */
+  private void kickElectionIfDue(Observation o) {
+    LeaseState lease = o.lease();
+    boolean handoverToMe = config.podName().equals(lease.handoverTo());
+    boolean leaderDown = lease.holderPublished() && o.peer(lease.leader()).map(p -> !p.reachable()).orElse(false);
+    long now = o.nowMillis();
+    if (!(handoverToMe || leaderDown || lease.free()) || !o.local().reachable() || eligibility().isPresent()
+        || now - lastKickAt < config.retryPeriod().toMillis()) {
+      return;
     }
     try {
       lock.get();
     } catch (ApiException e) {
-      return lease;
+      return;
     }
-    LeaseState fresh = lock.state();
-    if (fresh.free() && !lock.termActive()) {
+    if (lock.state().free() && !lock.termActive()) {
       lastKickAt = now;
       log.debug("The Lease is free; starting a fresh election attempt");
       election.restart();
     }
-    return fresh;
   }
 
   /**
@@ -331,41 +336,6 @@ public final class Sidecar implements AutoCloseable {
       return RedisStatus.refused(missingPermissions);
     }
     return status;
-  }
-
-  /** Remembers when a healthy leader was last seen and since when none is, for the detect phase. */
-  private void trackLeader(LeaseState lease, List<PeerStatus> peers, long now) {
-    boolean healthy = lease.holderPublished()
-        && peers.stream().anyMatch(p -> p.name().equals(lease.leader()) && p.reachable() && p.redis().primary());
-    if (healthy) {
-      lastHealthyLeaderAt = now;
-      leaderMissingSince = 0;
-    } else if (leaderMissingSince == 0) {
-      leaderMissingSince = now;
-    }
-  }
-
-  private void beginFailoverTiming(LeaseState lease, long now) {
-    String me = config.podName();
-    failoverReason = lease.forcedTo(me, System.currentTimeMillis()) ? "forced"
-        : me.equals(lease.handoverTo()) ? "handover"
-        : lease.leader() == null || lease.leader().equals(me) ? "initial"
-        : "leader_lost";
-    failoverPhases = new HashMap<>();
-    long missing = leaderMissingSince;
-    failoverPhases.put("detect", missing > 0 && lastHealthyLeaderAt > 0 ? missing - lastHealthyLeaderAt : 0);
-    failoverPhases.put("lease", missing > 0 ? now - missing : 0);
-  }
-
-  /** Once promoted with the write endpoint on this node, the failover is complete: record it. */
-  private void finishFailoverTiming() {
-    Term t = term;
-    if (failoverPhases != null && t != null && t.promoted() && config.self().address().equals(endpointTarget)) {
-      failoverPhases.put("endpoint", nowMillis() - promotedAt);
-      metrics.failover(failoverReason, failoverPhases);
-      log.info("I am {}; failover ({}) complete, phases in ms: {}", config.podName(), failoverReason, failoverPhases);
-      failoverPhases = null;
-    }
   }
 
   private Optional<String> eligibility() {
@@ -451,11 +421,7 @@ public final class Sidecar implements AutoCloseable {
     if (after.reachable() && after.primary()) {
       term = term.promotedAt(after.offset());
       fence.promotedInThisTerm(true);
-      promotedAt = nowMillis();
-      if (failoverPhases != null) {
-        failoverPhases.put("catchup", start - term.startedAtMillis());
-        failoverPhases.put("promote", promotedAt - start);
-      }
+      timing.promoted(term.startedAtMillis(), start, nowMillis());
       String sentence = "I am " + config.podName() + "; my Redis is promoted (replication id " + after.replId()
           + ", offset " + after.offset() + ", epoch " + term.epoch() + ")";
       log.info(sentence);
