@@ -12,6 +12,7 @@ import io.github.redisleaseha.core.Observation;
 import io.github.redisleaseha.core.PeerStatus;
 import io.github.redisleaseha.core.RateLimitedLog;
 import io.github.redisleaseha.core.RedisStatus;
+import io.github.redisleaseha.core.SwitchoverRule;
 import io.github.redisleaseha.core.Term;
 import io.github.redisleaseha.kube.Election;
 import io.github.redisleaseha.kube.EventRecorder;
@@ -551,32 +552,15 @@ public final class Sidecar implements AutoCloseable {
     if (handover != null) {
       return "a handover is already under way";
     }
-    if (lock.state().paused()) {
-      return "the cluster is paused; resume it first";
-    }
-    if (target == null) {
-      return o.reachablePeers().stream().anyMatch(p -> p.redis().follows(config.self()) && p.redis().linkUp())
-          ? null : "no replica is in sync";
-    }
-    if (target.equals(config.podName())) {
-      return target + " is already the leader";
-    }
-    Optional<PeerStatus> peer = o.peer(target);
-    if (peer.isEmpty()) {
-      return target + " is not a member of this cluster";
-    }
-    RedisStatus theirs = peer.get().redis();
-    if (!theirs.reachable()) {
-      return target + "'s Redis is not answering";
-    }
-    if (!theirs.follows(config.self()) || !theirs.linkUp()) {
-      return target + " is not replicating from me";
-    }
-    long lag = o.local().offset() - theirs.offset();
-    if (lag > config.maxLagBytes()) {
-      return target + " is " + lag + " bytes behind, more than max-lag-bytes " + config.maxLagBytes();
-    }
-    return null;
+    SwitchoverRule.Target candidate = o.peer(target == null ? "" : target).map(p -> new SwitchoverRule.Target(
+        null, p.reachable(), false, p.reachable() && !p.redis().primary(),
+        p.redis().follows(config.self()) && p.redis().linkUp() ? Math.max(0, o.local().offset() - p.redis().offset()) : -1))
+        .orElse(null);
+    boolean anyInSync = o.reachablePeers().stream().anyMatch(p -> p.redis().follows(config.self()) && p.redis().linkUp());
+    List<String> members = new ArrayList<>(List.of(config.podName()));
+    o.peers().forEach(p -> members.add(p.name()));
+    return SwitchoverRule.refusal(lock.state().paused(), config.podName(), members, target, anyInSync, candidate,
+        config.maxLagBytes()).orElse(null);
   }
 
   private void beginHandover(String target, boolean stop, CompletableFuture<String> result) {

@@ -1,5 +1,6 @@
 package io.github.redisleaseha.ops;
 
+import io.github.redisleaseha.core.SwitchoverRule;
 import io.github.redisleaseha.ops.ClusterView.Member;
 import java.util.Optional;
 
@@ -11,46 +12,19 @@ public final class Preflight {
 
   private Preflight() {}
 
-  /** A coordinated switchover to {@code target} (null: the most up-to-date replica). */
+  /** A coordinated switchover to {@code target} (null: the most up-to-date replica): {@link SwitchoverRule}. */
   public static Optional<String> switchover(ClusterView view, String target, long maxLagBytes) {
-    if (view.lease().paused()) {
-      return Optional.of("the cluster is paused; resume it first");
-    }
     Optional<Member> leader = view.leader();
-    if (leader.isEmpty()) {
-      return Optional.of("no member reports being the leader; if the leader is gone, use failover --to");
-    }
-    if (target == null) {
-      return Optional.empty();
-    }
-    if (target.equals(leader.get().name())) {
-      return Optional.of(target + " is already the leader");
-    }
-    Optional<Member> m = view.member(target);
-    if (m.isEmpty()) {
-      return Optional.of(target + " is not a member of this cluster (members: "
-          + String.join(", ", view.members().stream().map(Member::name).toList()) + ")");
-    }
-    if (!m.get().reachable()) {
-      return Optional.of(target + "'s sidecar does not answer (" + m.get().error() + ")");
-    }
-    var s = m.get().status();
-    if (!s.healthy()) {
-      return Optional.of(target + "'s Redis is not answering");
-    }
-    if (s.noFailover()) {
-      return Optional.of(target + " is marked no-failover");
-    }
-    if (!s.role().equals("replica")) {
-      return Optional.of(target + " is not a replica (role " + s.role() + ")");
-    }
-    if (s.lagBytes() < 0) {
-      return Optional.of(target + " is not replicating from the leader");
-    }
-    if (s.lagBytes() > maxLagBytes) {
-      return Optional.of(target + " is " + s.lagBytes() + " bytes behind the leader, more than " + maxLagBytes);
-    }
-    return Optional.empty();
+    SwitchoverRule.Target candidate = view.member(target == null ? "" : target).map(m -> {
+      if (!m.reachable()) {
+        return new SwitchoverRule.Target(m.error(), false, false, false, -1);
+      }
+      var s = m.status();
+      return new SwitchoverRule.Target(null, s.healthy(), s.noFailover(), s.role().equals("replica"), s.lagBytes());
+    }).orElse(null);
+    // Without a target the leader picks an in-sync replica itself, and refuses if there is none.
+    return SwitchoverRule.refusal(view.lease().paused(), leader.map(Member::name).orElse(null),
+        view.members().stream().map(Member::name).toList(), target, true, candidate, maxLagBytes);
   }
 
   /** A forced failover to {@code target}, for when the leader is gone. */
