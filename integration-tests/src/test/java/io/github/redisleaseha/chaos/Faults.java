@@ -346,7 +346,9 @@ final class Faults {
           hold(Duration.ofSeconds(2));
           a.sidecar.signal("STOP");
           frozen = true;
+          long aheadBy = replicationOffset(a) - replicationOffset(s.node(2));
           l.redis.kill();
+          s.findings().note(a.name + " was " + aheadBy + " bytes ahead of " + s.node(2).name + " when " + l.name + "'s Redis died");
           s.net().heal(hostB);
           l.redis.start();
           hold(Duration.ofSeconds(6));
@@ -418,6 +420,13 @@ final class Faults {
           }
           s.findings().note(followed.isEmpty() ? "no member replicated from the foreign Redis"
               : "replicated from the foreign Redis: " + String.join(", ", followed));
+          s.findings().note(() -> "foreign keys on the members at the end: " + c.nodes().stream().mapToInt(n -> {
+            try (Jedis j = n.redis.jedis()) {
+              return j.keys("foreign:*").size();
+            } catch (RuntimeException e) {
+              return 0;
+            }
+          }).sum());
         } finally {
           foreign.close();
         }
@@ -521,6 +530,16 @@ final class Faults {
       }
     }
     return false;
+  }
+
+  /** The replication offset a Redis reports (as a replica, or as a primary), or -1. */
+  private static long replicationOffset(Node n) {
+    try (Jedis j = n.redis.jedis()) {
+      String info = j.info("replication");
+      String key = info.contains("role:slave") ? "slave_repl_offset:" : "master_repl_offset:";
+      return info.lines().filter(l -> l.startsWith(key)).mapToLong(l -> Long.parseLong(l.substring(key.length()).strip()))
+          .findFirst().orElse(-1);
+    }
   }
 
   private static int countLines(String text, String fragment) {
