@@ -67,16 +67,19 @@ bench-quick: deps build
 e2e: deps build
 	MVN="$(MVN)" bash scripts/e2e.sh
 
+# CHAOS_ONLY=stall runs only the faults whose id or name contains it; CHAOS_NETNS_TAG/CHAOS_NETNS_PREFIX
+# (default rlha / 10.77.0) let two runs on one machine use different namespaces and addresses.
+CHAOS_PROPS = -Dchaos.only=$(CHAOS_ONLY) -Dchaos.netns.tag=$(or $(CHAOS_NETNS_TAG),rlha) -Dchaos.netns.prefix=$(or $(CHAOS_NETNS_PREFIX),10.77.0)
 chaos: deps build
 	@[ "$$(id -u)" = 0 ] || { echo "error: make chaos needs root (network namespaces, iptables)" >&2; exit 1; }
 	@command -v iptables >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables iproute2 >/dev/null
-	$(MVN) -pl integration-tests test -Dtest=ChaosSuite -Dsurefire.failIfNoSpecifiedTests=false
-	@cat $$(ls -td integration-tests/target/chaos/run-*/ | head -1)report.md
+	@$(MVN) -pl integration-tests test -Dtest=ChaosSuite -Dsurefire.failIfNoSpecifiedTests=false $(CHAOS_PROPS); rc=$$?; \
+	  cat $$(ls -td integration-tests/target/chaos/run-*/ | head -1)report.md 2>/dev/null; exit $$rc
 
 SOAK_MINUTES ?= 30
 soak: deps build
 	@[ "$$(id -u)" = 0 ] || { echo "error: make soak needs root (network namespaces, iptables)" >&2; exit 1; }
-	$(MVN) -pl integration-tests test -Dtest=SoakRun -Dsurefire.failIfNoSpecifiedTests=false -Dsoak.minutes=$(SOAK_MINUTES) \
+	$(MVN) -pl integration-tests test -Dtest=SoakRun -Dsurefire.failIfNoSpecifiedTests=false -Dsoak.minutes=$(SOAK_MINUTES) $(CHAOS_PROPS) \
 	  -Dsurefire.timeout=$$(( ($(SOAK_MINUTES) + 15) * 60 ))
 	@cat $$(ls -td integration-tests/target/soak/run-*/ | head -1)report.md
 

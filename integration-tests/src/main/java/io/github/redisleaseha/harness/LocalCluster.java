@@ -334,6 +334,15 @@ public final class LocalCluster implements AutoCloseable {
     return nodes;
   }
 
+  /** The file the sidecars read the Redis password from (REDIS_PASSWORD_FILE), or null without a password. */
+  public Path passwordFile() {
+    return settings.password == null ? null : dir.resolve("redis-password");
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
   public ApiServerProcess apiServer() {
     return api;
   }

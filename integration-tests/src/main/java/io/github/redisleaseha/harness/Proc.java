@@ -86,6 +86,21 @@ public final class Proc implements AutoCloseable {
     }
   }
 
+  /** Sends {@code signal} to several processes with one {@code kill}, so they get it at (almost) the same instant. */
+  public static void signalAll(String signal, long... pids) {
+    List<String> cmd = new java.util.ArrayList<>(List.of("kill", "-" + signal));
+    for (long pid : pids) {
+      cmd.add(Long.toString(pid));
+    }
+    try {
+      new ProcessBuilder(cmd).start().waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new IllegalStateException("could not signal " + cmd, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** SIGKILL and wait for the process to be gone. */
   public void kill() {
     process.destroyForcibly();

@@ -21,7 +21,7 @@ public final class RedisProcess implements AutoCloseable {
   private final String host;
   private final int port;
   private final Path dir;
-  private final String password;
+  private volatile String password;
   private final TlsFiles tls;
   private final javax.net.ssl.SSLSocketFactory tlsSockets;
   private Proc proc;
@@ -99,6 +99,23 @@ public final class RedisProcess implements AutoCloseable {
 
   public void kill() {
     proc.kill();
+  }
+
+  /**
+   * The password this Redis is started with from now on and that {@link #jedis()} uses, after it was
+   * changed at runtime ({@code CONFIG SET requirepass}), as a rotated Secret would be.
+   */
+  public void password(String newPassword) {
+    this.password = newPassword;
+  }
+
+  public long pid() {
+    return proc.pid();
+  }
+
+  /** Waits up to {@code d} for the process to be gone (e.g. killed by its sidecar); true if it is. */
+  public boolean awaitExit(Duration d) {
+    return proc == null || proc.waitFor(d.toMillis());
   }
 
   public void signal(String signal) {

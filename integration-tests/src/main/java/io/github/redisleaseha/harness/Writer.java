@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * A client that appends a strictly increasing value to one list every {@code periodMillis} and
@@ -20,6 +21,13 @@ import redis.clients.jedis.Jedis;
  *       every error only;
  *   <li>{@link Mode#PINNED}: the "stale" client, which stays with the address it resolved first.
  * </ul>
+ *
+ * <p>How it treats its connection. By default (the benchmark and the demo) it connects with a 300 ms
+ * timeout and reconnects after any error, so a stalled Redis costs it 300 ms per try. A writer made
+ * with {@link #builder} and {@link Builder#keepConnection} is the client a fault hurts most: a read
+ * timeout longer than any fault, and a connection kept across error replies (READONLY, BUSY, ...),
+ * dropped only on a connection error or when its target moves. A command in flight when Redis stops
+ * is then acknowledged when Redis resumes, as a real application's would be.
  */
 public final class Writer implements AutoCloseable {
 
@@ -29,14 +37,78 @@ public final class Writer implements AutoCloseable {
   /** How the writer finds the primary. */
   public enum Mode { FOLLOW, ON_ERROR, PINNED }
 
-  /** One acknowledged write. */
-  public record Ack(long value, String node, long nanos) {}
+  /** Connect timeout, and the read timeout of a writer that does not keep its connection. */
+  static final int SHORT_TIMEOUT_MILLIS = 300;
+
+  /**
+   * One acknowledged write: its value, the node ({@code host:port}) that answered, when the command
+   * was sent and when its acknowledgement arrived.
+   */
+  public record Ack(long value, String node, long sentNanos, long nanos) {
+    /** An acknowledgement that arrived as it was sent (tests of the checker). */
+    public Ack(long value, String node, long nanos) {
+      this(value, node, nanos, nanos);
+    }
+  }
+
+  /** Settings of a writer; see {@link Writer#builder}. */
+  public static final class Builder {
+    private final Supplier<String> resolver;
+    private Supplier<String> password = () -> null;
+    private long periodMillis = 10;
+    private Mode mode = Mode.FOLLOW;
+    private String key = KEY;
+    private int readTimeoutMillis = SHORT_TIMEOUT_MILLIS;
+    private boolean keepConnection;
+
+    private Builder(Supplier<String> resolver) {
+      this.resolver = resolver;
+    }
+
+    /** Asked at every (re)connect, so a changed password reaches the next connection. */
+    public Builder password(Supplier<String> p) {
+      this.password = p;
+      return this;
+    }
+
+    public Builder period(long millis) {
+      this.periodMillis = millis;
+      return this;
+    }
+
+    public Builder mode(Mode m) {
+      this.mode = m;
+      return this;
+    }
+
+    public Builder key(String k) {
+      this.key = k;
+      return this;
+    }
+
+    /**
+     * Keeps one connection with this read timeout (make it longer than any fault): error replies
+     * leave it open; only a connection error or a new target replaces it.
+     */
+    public Builder keepConnection(java.time.Duration readTimeout) {
+      this.readTimeoutMillis = Math.toIntExact(readTimeout.toMillis());
+      this.keepConnection = true;
+      return this;
+    }
+
+    public Writer build() {
+      return new Writer(this);
+    }
+  }
 
   private final Supplier<String> resolver;
-  private final String password;
+  private final Supplier<String> password;
   private final long periodMillis;
   private final Mode mode;
   private final String key;
+  private final int readTimeoutMillis;
+  private final boolean keepConnection;
+  private volatile Jedis current;
   private final List<Ack> acks = new ArrayList<>();
   private volatile String target;
   private volatile boolean running;
@@ -48,11 +120,22 @@ public final class Writer implements AutoCloseable {
   }
 
   public Writer(Supplier<String> resolver, String password, long periodMillis, Mode mode, String key) {
-    this.resolver = resolver;
-    this.password = password;
-    this.periodMillis = periodMillis;
-    this.mode = mode;
-    this.key = key;
+    this(new Builder(resolver).password(() -> password).period(periodMillis).mode(mode).key(key));
+  }
+
+  private Writer(Builder b) {
+    this.resolver = b.resolver;
+    this.password = b.password;
+    this.periodMillis = b.periodMillis;
+    this.mode = b.mode;
+    this.key = b.key;
+    this.readTimeoutMillis = b.readTimeoutMillis;
+    this.keepConnection = b.keepConnection;
+  }
+
+  /** A writer resolving its target with {@code resolver}; by default as the benchmark's (FOLLOW, 10 ms, 300 ms). */
+  public static Builder builder(Supplier<String> resolver) {
+    return new Builder(resolver);
   }
 
   public String key() {
@@ -93,28 +176,36 @@ public final class Writer implements AutoCloseable {
       try {
         if (t != null && !t.equals(connected)) {
           close(jedis);
-          jedis = connect(t, 300);
-          if (password != null) {
-            jedis.auth(password);
+          jedis = null;
+          connected = null;
+          jedis = connect(t, SHORT_TIMEOUT_MILLIS, readTimeoutMillis);
+          current = jedis;
+          String p = password.get();
+          if (p != null) {
+            jedis.auth(p);
           }
           connected = t;
         }
         if (jedis != null) {
+          long sent = System.nanoTime();
           jedis.rpush(key, Long.toString(value));
           synchronized (acks) {
-            acks.add(new Ack(value, connected, System.nanoTime()));
+            acks.add(new Ack(value, connected, sent, System.nanoTime()));
           }
         }
+      } catch (JedisDataException e) {
+        // An error reply (READONLY, BUSY, NOAUTH, ...): the connection itself is fine.
+        if (!keepConnection || connected == null) {
+          close(jedis);
+          jedis = null;
+          connected = null;
+        }
+        reresolve();
       } catch (RuntimeException e) {
         close(jedis);
         jedis = null;
         connected = null;
-        if (mode == Mode.ON_ERROR) {
-          String t2 = resolveQuietly();
-          if (t2 != null) {
-            target = t2;
-          }
-        }
+        reresolve();
       }
       long sleep = next - System.nanoTime();
       if (sleep > 0) {
@@ -124,10 +215,24 @@ public final class Writer implements AutoCloseable {
     close(jedis);
   }
 
+  private void reresolve() {
+    if (mode == Mode.ON_ERROR) {
+      String t2 = resolveQuietly();
+      if (t2 != null) {
+        target = t2;
+      }
+    }
+  }
+
   /** A Jedis connection to {@code host:port}. */
   public static Jedis connect(String address, int timeoutMillis) {
+    return connect(address, timeoutMillis, timeoutMillis);
+  }
+
+  /** A Jedis connection to {@code host:port} with separate connect and read timeouts. */
+  public static Jedis connect(String address, int connectMillis, int readMillis) {
     int colon = address.lastIndexOf(':');
-    return new Jedis(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)), timeoutMillis, timeoutMillis);
+    return new Jedis(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)), connectMillis, readMillis);
   }
 
   private String resolveQuietly() {
@@ -219,6 +324,11 @@ public final class Writer implements AutoCloseable {
     try {
       if (writerThread != null) {
         writerThread.join(2000);
+        if (writerThread.isAlive()) {
+          // blocked on a long read timeout: closing the socket ends the wait
+          close(current);
+          writerThread.join(2000);
+        }
       }
       if (resolverThread != null) {
         resolverThread.join(2000);

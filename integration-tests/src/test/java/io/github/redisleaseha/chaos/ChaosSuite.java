@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,8 +19,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code make chaos}: one fresh {@link ChaosCluster} per fault; the fault is injected once (held 8 s
- * where it has a length), healed, and the run judged: no split-brain write ever, and no acknowledged
- * write lost where the fault's bound is 0. Root only. The table goes to {@code target/chaos/.../report.md}.
+ * where it has a length), healed, and the run judged against the fault's two {@link Bound}s: split-brain
+ * writes and acknowledged writes lost, each zero, measured by the fault, or (loss only) described and
+ * reported. {@code -Dchaos.only=<text>} runs only the faults whose id or name contains it
+ * ({@code make chaos CHAOS_ONLY=stall}). Root only. The table goes to {@code target/chaos/.../report.md}.
  */
 class ChaosSuite {
 
@@ -33,24 +37,58 @@ class ChaosSuite {
   }
 
   static Stream<Fault> faults() {
-    return Faults.ALL.stream();
+    List<Fault> chosen = Faults.matching(System.getProperty("chaos.only"));
+    if (chosen.isEmpty()) {
+      throw new IllegalArgumentException("no fault matches chaos.only=" + System.getProperty("chaos.only") + "; ids: "
+          + Faults.ALL.stream().map(Fault::id).toList());
+    }
+    return chosen.stream();
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("faults")
   void faultLeavesOnePrimaryAndLosesNoMoreThanItsBound(Fault fault) throws Exception {
-    Path dir = DIR.resolve(fault.name().replaceAll("[^A-Za-z0-9]+", "-"));
+    Path dir = DIR.resolve(fault.id());
+    Findings findings = new Findings();
     try (ChaosCluster chaos = new ChaosCluster(dir)) {
+      int transitions0 = chaos.cluster().leaseState().transitions();
       long fault0 = System.nanoTime();
-      chaos.inject(fault, HOLD);
-      ChaosCluster.Tally t = chaos.finish();
-      long recovery = Checker.recoveryMillis(chaos.follow().acks(), fault0);
-      rows.add("| " + fault.name() + " | " + t.splitBrain().size() + " | " + t.lost().size() + " | " + t.acked() + " | "
-          + (recovery == 0 ? "no interruption" : recovery + " ms") + " | " + fault.bound() + " |");
-      assertThat(t.splitBrain()).as("split-brain writes").isEmpty();
-      if (fault.bound().startsWith("0")) {
-        assertThat(t.lost()).as("acknowledged writes lost").isEmpty();
+      chaos.inject(fault, HOLD, findings);
+      ChaosCluster.Tally t;
+      try {
+        t = chaos.finish();
+      } catch (ConditionTimeoutException e) {
+        // no single leader with its replicas in sync: say so in the table, with what can be judged
+        String row = "| " + fault.name() + " | " + chaos.splitBrainSoFar().size() + " | ? (no leader to read) | "
+            + chaos.follow().ackCount() + " | **did not recover** | " + (chaos.cluster().leaseState().transitions() - transitions0)
+            + " | " + fault.splitBrain().prose(findings.splitBrainBound()) + " | " + fault.lost().prose(findings.lostBound())
+            + " | " + String.join("; ", findings.notes()) + (findings.notes().isEmpty() ? "" : "; ") + "roles after 90 s: "
+            + chaos.cluster().roles() + ", Lease holder: " + chaos.cluster().leaseState().holder() + " |";
+        rows.add(row);
+        Files.writeString(dir.resolve("row.md"), row + "\n");
+        throw e;
       }
+      long recovery = Checker.recoveryMillis(chaos.follow().acks(), fault0);
+      int transitions = chaos.cluster().leaseState().transitions() - transitions0;
+      OptionalLong splitMeasured = findings.splitBrainBound();
+      OptionalLong lostMeasured = findings.lostBound();
+      String row = "| " + fault.name() + " | " + t.splitBrain().size() + " | " + t.lost().size() + " | " + t.acked() + " | "
+          + (recovery == 0 ? "no interruption" : recovery + " ms") + " | " + transitions + " | "
+          + fault.splitBrain().prose(splitMeasured) + " | " + fault.lost().prose(lostMeasured) + " | "
+          + String.join("; ", findings.notes()) + " |";
+      rows.add(row);
+      Files.writeString(dir.resolve("row.md"), row + "\n");
+      OptionalLong splitLimit = fault.splitBrain().limit(splitMeasured);
+      if (splitLimit.isPresent()) {
+        assertThat(t.splitBrain().size()).as("split-brain writes (bound: %s)", fault.splitBrain().prose(splitMeasured))
+            .isLessThanOrEqualTo((int) splitLimit.getAsLong());
+      }
+      OptionalLong lostLimit = fault.lost().limit(lostMeasured);
+      if (lostLimit.isPresent()) {
+        assertThat(t.lost().size()).as("acknowledged writes lost (bound: %s)", fault.lost().prose(lostMeasured))
+            .isLessThanOrEqualTo((int) lostLimit.getAsLong());
+      }
+      assertThat(findings.violations()).as("what the fault itself forbids").isEmpty();
     }
   }
 
@@ -61,7 +99,8 @@ class ChaosSuite {
     }
     StringBuilder b = new StringBuilder();
     b.append("| fault (held ").append(HOLD.toSeconds()).append(" s where it lasts) | split-brain writes | acknowledged writes lost"
-        + " | writes acknowledged | recovery | bound on loss |\n|---|---|---|---|---|---|\n");
+        + " | writes acknowledged | recovery | Lease transitions | bound on split brain | bound on loss | notes |\n"
+        + "|---|---|---|---|---|---|---|---|---|\n");
     rows.forEach(r -> b.append(r).append('\n'));
     Files.writeString(DIR.resolve("report.md"), b.toString());
     System.out.println(b);

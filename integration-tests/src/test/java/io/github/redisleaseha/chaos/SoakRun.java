@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code make soak}: one {@link ChaosCluster} for {@code soak.minutes} (default 30), a random fault
- * from {@link Faults#ALL} every few seconds (held 2 to 6 s), each followed by recovery. Judged like
+ * from {@link Faults#SOAK} every few seconds (held 2 to 6 s), each followed by recovery. Judged like
  * {@code make chaos} over the whole run; the report goes to {@code target/soak/.../report.md}.
  */
 class SoakRun {
@@ -30,12 +30,14 @@ class SoakRun {
     Random random = new Random(seed);
     Path dir = Files.createDirectories(Path.of("target", "soak", "run-" + System.currentTimeMillis()));
     Map<String, List<Long>> recoveries = new LinkedHashMap<>();
+    // one for the whole soak: measured bounds (replies in flight across a heal or a freeze) add up
+    Findings findings = new Findings();
     long start = System.nanoTime();
     try (ChaosCluster chaos = new ChaosCluster(dir.resolve("cluster"))) {
       while (System.nanoTime() - start < total.toNanos()) {
-        Fault fault = Faults.ALL.get(random.nextInt(Faults.ALL.size()));
+        Fault fault = Faults.SOAK.get(random.nextInt(Faults.SOAK.size()));
         long fault0 = System.nanoTime();
-        chaos.inject(fault, Duration.ofSeconds(2 + random.nextInt(5)));
+        chaos.inject(fault, Duration.ofSeconds(2 + random.nextInt(5)), findings);
         chaos.awaitRecovered();
         chaos.awaitAcks(50);
         List<io.github.redisleaseha.harness.Writer.Ack> window = chaos.follow().acks().stream()
@@ -49,7 +51,8 @@ class SoakRun {
       int faults = recoveries.values().stream().mapToInt(List::size).sum();
       b.append("Soak: ").append(minutes).append(" min, seed ").append(seed).append(", ").append(faults).append(" faults, ")
           .append(t.acked()).append(" acknowledged writes, ").append(t.splitBrain().size()).append(" split-brain writes, ")
-          .append(t.lost().size()).append(" acknowledged writes lost\n\n")
+          .append(t.lost().size()).append(" acknowledged writes lost, ").append(findings.splitBrainBound().orElse(0))
+          .append(" commands in flight across heals and freezes\n\n")
           .append("| fault | times | recovery median | recovery max |\n|---|---|---|---|\n");
       recoveries.forEach((name, list) -> {
         List<Long> sorted = list.stream().sorted().toList();
@@ -58,7 +61,10 @@ class SoakRun {
       });
       Files.writeString(dir.resolve("report.md"), b.toString());
       System.out.println(b);
-      assertThat(t.splitBrain()).as("split-brain writes over the soak").isEmpty();
+      long admitted = findings.splitBrainBound().orElse(0);
+      assertThat(t.splitBrain().size()).as("split-brain writes over the soak (in flight across heals and freezes: %d)", admitted)
+          .isLessThanOrEqualTo((int) admitted);
+      assertThat(findings.violations()).as("what the faults themselves forbid").isEmpty();
     }
   }
 }
