@@ -295,8 +295,9 @@ final class Faults {
    * the leader cut off from the API server and from its replicas, not from its clients.
    */
   static final Fault UNPAUSE_FENCED = new Fault("unpause-fenced", "CLIENT UNPAUSE sent to a fenced old primary",
-      Bound.measured("writes acknowledged between the cut and the fence (it has no replica then)"),
-      Bound.zero("the old primary re-asserts its pause at once"), false, true,
+      Bound.measured("writes acknowledged between the cut and the fence, and in the guard period (50 ms) until the"
+          + " UNPAUSE is undone (it has no replica then)"),
+      Bound.zero("the old primary re-asserts its pause within a guard period"), false, true,
       s -> {
         Node leader = s.leader();
         Writer follow = s.chaos().follow();
@@ -320,9 +321,15 @@ final class Faults {
           s.findings().note("fenced " + (fenced - cut) / 1_000_000 + " ms after the cut");
           hold(s.hold());
           long healed = System.nanoTime();
-          s.findings().note(() -> s.chaos().writers().stream().flatMap(w -> w.acks().stream())
-              .filter(a -> a.node().equals(address) && a.nanos() > unpaused && a.nanos() <= healed).count()
-              + " writes acknowledged by " + leader.name + " between UNPAUSE and the heal");
+          s.findings().lostBound(() -> follow.acks().stream()
+              .filter(a -> a.node().equals(address) && a.nanos() > unpaused && a.nanos() <= healed).count());
+          s.findings().note(() -> {
+            List<Writer.Ack> after = s.chaos().writers().stream().flatMap(w -> w.acks().stream())
+                .filter(a -> a.node().equals(address) && a.nanos() > unpaused && a.nanos() <= healed).toList();
+            long last = after.stream().mapToLong(Writer.Ack::nanos).max().orElse(unpaused);
+            return after.size() + " writes acknowledged by " + leader.name + " after the UNPAUSE, the last "
+                + (last - unpaused) / 1_000_000 + " ms after it";
+          });
         } finally {
           s.net().heal(s.host(0));
         }
@@ -442,7 +449,9 @@ final class Faults {
   static final Fault NODE_FROZEN = new Fault("node-frozen", "leader's whole node frozen (sidecar and Redis, SIGSTOP) 8 s",
       Bound.described("writes the leader acknowledged but had not yet replicated at the freeze, plus the follow"
           + " writer's command in flight then"),
-      Bound.measured("commands already in flight on the frozen Redis's connections, acknowledged on resume"),
+      Bound.described("commands already in flight on the frozen Redis's connections, and each such client's next"
+          + " command sent on that reply before the resumed sidecar's fence lands (a few ms); the new primary's writes"
+          + " in that moment count too"),
       false, true,
       s -> {
         Node leader = s.leader();
@@ -457,9 +466,14 @@ final class Faults {
           Proc.signalAll("CONT", redisPid, sidecarPid);
         }
         String address = leader.redis.address();
-        s.findings().splitBrainBound(() -> inFlightAcross(s.chaos().pinnedWriters(), address, resumed));
-        s.findings().note(() -> "all writers' commands acknowledged on resume: "
-            + inFlightAcross(s.chaos().writers(), address, resumed));
+        s.findings().note(() -> {
+          List<Writer.Ack> after = s.chaos().writers().stream().flatMap(w -> w.acks().stream())
+              .filter(a -> a.node().equals(address) && a.nanos() >= resumed).toList();
+          long last = after.stream().mapToLong(Writer.Ack::nanos).max().orElse(resumed);
+          return "commands in flight at the freeze, acknowledged on resume: " + inFlightAcross(s.chaos().writers(), address, resumed)
+              + "; all writes the frozen node acknowledged after resuming: " + after.size() + ", the last "
+              + (last - resumed) / 1_000_000 + " ms after it";
+        });
       });
 
   /** Every fault of {@code make chaos}, in report order. */

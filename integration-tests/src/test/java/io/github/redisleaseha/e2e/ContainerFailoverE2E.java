@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -54,6 +55,8 @@ class ContainerFailoverE2E {
   private static final DockerImageName SIDECAR = image("e2e.sidecarImage", "localhost/redis-lease-ha:e2e");
   private static final DockerImageName REDIS = image("e2e.redisImage", "localhost/redis:7-bookworm");
   private static final DockerImageName PAUSE = image("e2e.pauseImage", "localhost/debian:bookworm");
+  /** The chart's podSecurityContext.runAsUser: both containers of a pod run with it. */
+  private static final int POD_UID = 999;
   private static final String NAMESPACE = "db";
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
@@ -105,7 +108,7 @@ class ContainerFailoverE2E {
       GenericContainer<?> redis = restricted(new GenericContainer<>(REDIS), pause)
           .withEnv("POD_IP", ip)
           .withFileSystemBind(auth.toString(), chart.authDir(), BindMode.READ_ONLY)
-          .withFileSystemBind(emptyDir(name + "-data", 999), "/data", BindMode.READ_WRITE)
+          .withFileSystemBind(emptyDir(name + "-data", POD_UID), "/data", BindMode.READ_WRITE)
           .withCreateContainerCmdModifier(c -> c.withEntrypoint(chart.redisCommand()).withCmd(chart.redisArgs()));
       redis.start();
       createPod(name, ip);
@@ -114,7 +117,7 @@ class ContainerFailoverE2E {
       GenericContainer<?> sidecar = restricted(new GenericContainer<>(SIDECAR), pause)
           .withEnv(env)
           .withFileSystemBind(auth.toString(), chart.authDir(), BindMode.READ_ONLY)
-          .withFileSystemBind(emptyDir(name + "-tmp", 10001), "/tmp", BindMode.READ_WRITE);
+          .withFileSystemBind(emptyDir(name + "-tmp", POD_UID), "/tmp", BindMode.READ_WRITE);
       pods.add(new Pod(name, ip, pause, redis, sidecar));
     }
     for (Pod p : pods) {
@@ -138,10 +141,15 @@ class ContainerFailoverE2E {
     return dir.toString();
   }
 
-  /** The chart's restricted security context, applied with the container engine's own switches. */
+  /**
+   * The chart's pod, applied with the container engine's own switches: the restricted security
+   * context, one UID for both containers (the pod's {@code runAsUser}), and one process namespace
+   * shared with the pause container ({@code shareProcessNamespace}), so the sidecar sees its Redis.
+   */
   private static GenericContainer<?> restricted(GenericContainer<?> c, GenericContainer<?> pause) {
     return c.withNetworkMode("container:" + pause.getContainerId())
-        .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
+        .withCreateContainerCmdModifier(cmd -> cmd.withUser(POD_UID + ":" + POD_UID).getHostConfig()
+            .withPidMode("container:" + pause.getContainerId())
             .withReadonlyRootfs(true)
             .withCapDrop(Capability.values())
             .withSecurityOpts(List.of("no-new-privileges")));
@@ -167,11 +175,29 @@ class ContainerFailoverE2E {
 
   @Test
   void failsOverOnRedisCrashPodLossAndGracefulStopThroughThePublishedEndpoint() throws Exception {
-    Pod first = awaitLeaderPublished(null);
-    awaitInSync(first, 2);
+    Pod stalled = awaitLeaderPublished(null);
+    awaitInSync(stalled, 2);
+    for (Pod p : pods) {
+      assertThat(logsOf(p.sidecar)).as(p.name + " sidecar").contains("fencing: kill");
+    }
     try (Writer writer = new Writer(ContainerFailoverE2E::resolveQuietly, password, 10)) {
       writer.start();
       Awaitility.await("writes flow").atMost(Duration.ofSeconds(10)).until(() -> writer.ackCount() > 50);
+
+      // 0. The leader's Redis stalls (SIGSTOP) past the stall timeout: its sidecar kills it (the hard
+      //    fence), then a replica takes over; the kubelet would restart the container.
+      long ts = System.nanoTime();
+      signalRedisServer(stalled, "STOP");
+      Pod first = awaitLeaderPublished(stalled);
+      Writer.Ack acks = awaitFirstAck(writer, ts, stalled);
+      Awaitility.await("the stalled Redis container has exited").atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> !Boolean.TRUE.equals(docker().inspectContainerCmd(stalled.redis.getContainerId()).exec().getState().getRunning()));
+      assertThat(logsOf(stalled.sidecar)).contains("killed the Redis process");
+      line("Redis stalled (SIGSTOP) past the 5 s stall timeout: killed by its sidecar (hard fence); " + stalled.name + " -> "
+          + first.name + ", first write acked after " + millis(acks.nanos() - ts) + " ms");
+      docker().startContainerCmd(stalled.redis.getContainerId()).exec();
+      awaitInSync(first, 2);
 
       // 1. The leader's Redis crashes; its sidecar and pod stay.
       long t0 = System.nanoTime();
@@ -220,6 +246,18 @@ class ContainerFailoverE2E {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /**
+   * Signals the redis-server process of {@code p} from the host. The chart's Redis container runs it
+   * under {@code sh -c '... | exec redis-server -'}, so it is a child of the container's main process.
+   */
+  private static void signalRedisServer(Pod p, String signal) throws Exception {
+    long main = docker().inspectContainerCmd(p.redis.getContainerId()).exec().getState().getPidLong();
+    ProcessHandle redis = ProcessHandle.of(main).stream().flatMap(h -> java.util.stream.Stream.concat(Stream.of(h), h.descendants()))
+        .filter(h -> h.info().command().map(c -> c.endsWith("redis-server")).orElse(false))
+        .findFirst().orElseThrow(() -> new IllegalStateException("no redis-server process under " + main));
+    new ProcessBuilder("kill", "-" + signal, Long.toString(redis.pid())).inheritIO().start().waitFor();
+  }
 
   private static Pod awaitLeaderPublished(Pod previous) {
     Pod[] found = new Pod[1];

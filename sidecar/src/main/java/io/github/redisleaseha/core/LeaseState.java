@@ -121,6 +121,44 @@ public record LeaseState(
     return forced && handoverActive(nowWallMillis) && name.equals(handoverTo);
   }
 
+  /**
+   * The annotations of a handover to {@code target} until {@code untilWallMillis} (wall clock, as
+   * every node reads it), forced by an operator or not.
+   */
+  public static Map<String, String> handoverMark(String target, long untilWallMillis, boolean forced) {
+    Map<String, String> a = new HashMap<>();
+    a.put(HANDOVER_TO, target);
+    a.put(HANDOVER_UNTIL, Long.toString(untilWallMillis));
+    if (forced) {
+      a.put(FORCED, "true");
+    }
+    return a;
+  }
+
+  /** The annotations that end any handover mark. */
+  public static Map<String, String> noHandover() {
+    return Map.of(HANDOVER_TO, "", HANDOVER_UNTIL, "0", FORCED, "");
+  }
+
+  /**
+   * {@code existing} with {@code changes} applied: a null value removes the key, any other sets it.
+   * The one way annotations are merged, by the sidecars and by the operations commands.
+   */
+  public static Map<String, String> merge(Map<String, String> existing, Map<String, String> changes) {
+    Map<String, String> merged = new HashMap<>();
+    if (existing != null) {
+      merged.putAll(existing);
+    }
+    changes.forEach((k, v) -> {
+      if (v == null) {
+        merged.remove(k);
+      } else {
+        merged.put(k, v);
+      }
+    });
+    return merged;
+  }
+
   /** Annotations a leader writes after promotion. */
   public static Map<String, String> promotionAnnotations(
       Member leader, String replId, long promotionOffset, long epoch) {
@@ -131,9 +169,7 @@ public record LeaseState(
     a.put(PROMOTION_OFFSET, Long.toString(promotionOffset));
     a.put(EPOCH, Long.toString(epoch));
     // A completed promotion ends any handover that led to it.
-    a.put(HANDOVER_TO, "");
-    a.put(HANDOVER_UNTIL, "0");
-    a.put(FORCED, "");
+    a.putAll(noHandover());
     return a;
   }
 }

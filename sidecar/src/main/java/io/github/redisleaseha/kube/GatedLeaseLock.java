@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -328,12 +327,7 @@ public final class GatedLeaseLock implements Lock {
       return false;
     }
     V1Lease lease = copy(base);
-    Map<String, String> merged = new HashMap<>();
-    if (lease.getMetadata().getAnnotations() != null) {
-      merged.putAll(lease.getMetadata().getAnnotations());
-    }
-    merged.putAll(annotations);
-    lease.getMetadata().setAnnotations(merged);
+    lease.getMetadata().setAnnotations(LeaseState.merge(lease.getMetadata().getAnnotations(), annotations));
     try {
       remember(api.replaceNamespacedLease(name, namespace, lease).execute());
       return true;
@@ -366,12 +360,7 @@ public final class GatedLeaseLock implements Lock {
                 .leaseDurationSeconds(leaseDurationSeconds)
                 .leaseTransitions(spec.getLeaseTransitions() == null ? 0 : spec.getLeaseTransitions()));
         if (!annotations.isEmpty()) {
-          Map<String, String> merged = new HashMap<>();
-          if (freed.getMetadata().getAnnotations() != null) {
-            merged.putAll(freed.getMetadata().getAnnotations());
-          }
-          merged.putAll(annotations);
-          freed.getMetadata().setAnnotations(merged);
+          freed.getMetadata().setAnnotations(LeaseState.merge(freed.getMetadata().getAnnotations(), annotations));
         }
         remember(api.replaceNamespacedLease(name, namespace, freed).execute());
         log.info("Released Lease {}", describe());

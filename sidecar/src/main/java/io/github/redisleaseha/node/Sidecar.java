@@ -592,7 +592,7 @@ public final class Sidecar implements AutoCloseable {
 
   /** The handover steps of {@link Handover}, executed for the control loop. */
   private void executeHandover(Action action, Observation o) throws ApiException {
-    Map<String, String> clearMark = Map.of(LeaseState.HANDOVER_TO, "", LeaseState.HANDOVER_UNTIL, "0");
+    Map<String, String> clearMark = LeaseState.noHandover();
     switch (action) {
       case Action.ChooseTarget c -> handover = handover.to(c.target());
       case Action.MarkHandover m -> {
@@ -674,7 +674,7 @@ public final class Sidecar implements AutoCloseable {
 
   private Map<String, String> mark(Member target) {
     long until = System.currentTimeMillis() + Math.max(0, handover == null ? 0 : handover.deadlineMillis() - nowMillis());
-    return Map.of(LeaseState.HANDOVER_TO, target.name(), LeaseState.HANDOVER_UNTIL, Long.toString(until));
+    return LeaseState.handoverMark(target.name(), until, false);
   }
 
   // ---------------------------------------------------------------- views for HTTP

@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -157,18 +156,7 @@ public final class ClusterClient {
 
   /** Sets (value non-null) or removes (null) annotations on {@code lease}, in place. */
   public static V1Lease annotate(V1Lease lease, Map<String, String> annotations) {
-    Map<String, String> merged = new HashMap<>();
-    if (lease.getMetadata().getAnnotations() != null) {
-      merged.putAll(lease.getMetadata().getAnnotations());
-    }
-    annotations.forEach((k, v) -> {
-      if (v == null) {
-        merged.remove(k);
-      } else {
-        merged.put(k, v);
-      }
-    });
-    lease.getMetadata().setAnnotations(merged);
+    lease.getMetadata().setAnnotations(LeaseState.merge(lease.getMetadata().getAnnotations(), annotations));
     return lease;
   }
 }
