@@ -103,6 +103,7 @@ public final class FailoverCommand extends OpsCommand {
   private String awaitFree(ClusterClient client, ForcedFailover.VersionClock clock, Map<String, String> mark,
       String holderAtMark, long deadline) throws Exception {
     String lastWait = null;
+    ClusterView.Member lastAsked = null;
     while (true) {
       V1Lease lease = client.lease();
       long now = System.nanoTime();
@@ -111,18 +112,26 @@ public final class FailoverCommand extends OpsCommand {
             + "; nothing else was changed.");
         return null;
       }
-      if (!carries(lease, mark)) {
+      long unchanged = clock.observe(version(lease), now);
+      String holder = holder(lease);
+      // The target, once it holds the Lease, clears the mark when it has promoted: check the mark only
+      // while someone else holds it.
+      if (!to.equals(holder) && !carries(lease, mark)) {
         err().println("Someone else changed the failover mark on the Lease while this command waited; not freeing"
             + " it. Nothing else was changed.");
         return null;
       }
-      long unchanged = clock.observe(version(lease), now);
-      String holder = holder(lease);
-      ClusterView.Member asked = holder == null || holder.equals(to) ? null : client.ask(holder);
-      ForcedFailover.Observation o = new ForcedFailover.Observation(holder,
-          lease.getSpec() == null || lease.getSpec().getLeaseDurationSeconds() == null
-              ? 0 : lease.getSpec().getLeaseDurationSeconds(),
-          unchanged, asked == null ? null : asked.status(), asked == null ? null : asked.error());
+      int seconds = lease.getSpec() == null || lease.getSpec().getLeaseDurationSeconds() == null
+          ? 0 : lease.getSpec().getLeaseDurationSeconds();
+      ForcedFailover.Observation o = new ForcedFailover.Observation(holder, seconds, unchanged,
+          lastAsked == null ? null : lastAsked.status(), lastAsked == null ? null : lastAsked.error());
+      if (holder != null && !holder.equals(to) && ForcedFailover.nanosUntilExpiry(o) != 0) {
+        // The Lease alone does not decide: ask the holder's sidecar now (a report from an earlier
+        // round may be stale; it only words the sentence of an expiry). Asking a partitioned node can
+        // take its whole timeout; the Lease is read again after it anyway.
+        lastAsked = client.ask(holder);
+        o = new ForcedFailover.Observation(holder, seconds, unchanged, lastAsked.status(), lastAsked.error());
+      }
       ForcedFailover.Verdict v = ForcedFailover.decide(o, to);
       switch (v) {
         case ForcedFailover.Verdict.TargetHolds t -> {
@@ -157,7 +166,7 @@ public final class FailoverCommand extends OpsCommand {
           long sleep = Math.min(POLL_NANOS, deadline - now);
           if (expiry >= 0) {
             // Read again right when the Lease would count as expired, not up to a poll period later.
-            sleep = Math.min(sleep, expiry + TimeUnit.MILLISECONDS.toNanos(1));
+            sleep = Math.min(sleep, expiry - (System.nanoTime() - now) + TimeUnit.MILLISECONDS.toNanos(1));
           }
           TimeUnit.NANOSECONDS.sleep(Math.max(sleep, 0));
         }

@@ -78,21 +78,21 @@ public final class ForcedFailover {
       return new Verdict.TargetHolds(target + " holds the Lease");
     }
     RoleView r = o.holderReport();
-    if (r != null && r.fenced() && !"leader".equals(r.role())) {
-      return new Verdict.Free("the leader's sidecar confirmed it fenced its Redis", Reason.FENCED);
-    }
     String asked = r == null
         ? "its sidecar could not be asked"
         : "its sidecar reports " + r.role() + (r.fenced() ? ", fenced" : ", not fenced");
+    // Expiry first: it needs no report, so a report that is not fresh only words the sentence.
+    if (nanosUntilExpiry(o) == 0) {
+      return new Verdict.Free("the leader's Lease went unrenewed for " + o.leaseDurationSeconds() + " s; " + asked,
+          Reason.EXPIRED);
+    }
+    if (r != null && r.fenced() && !"leader".equals(r.role())) {
+      return new Verdict.Free("the leader's sidecar confirmed it fenced its Redis", Reason.FENCED);
+    }
     if (o.leaseDurationSeconds() <= 0) {
       return new Verdict.Wait("waiting for " + o.holder() + " to confirm it fenced its Redis (" + asked
           + (r == null && o.holderError() != null ? ": " + o.holderError() : "")
           + "); its Lease names no lease duration, so its expiry cannot be judged");
-    }
-    long needed = TimeUnit.SECONDS.toNanos(o.leaseDurationSeconds());
-    if (o.unchangedNanos() >= needed) {
-      return new Verdict.Free("the leader's Lease went unrenewed for " + o.leaseDurationSeconds() + " s; " + asked,
-          Reason.EXPIRED);
     }
     return new Verdict.Wait("waiting for " + o.holder() + " to fence: " + asked
         + (r == null && o.holderError() != null ? " (" + o.holderError() + ")" : "")

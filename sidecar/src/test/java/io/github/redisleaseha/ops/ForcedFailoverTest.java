@@ -53,6 +53,9 @@ class ForcedFailoverTest {
             + " (1.0 s so far)"));
     assertThat(decide("redis-0", 4, S, role("leader", false), null)).isInstanceOf(Verdict.Wait.class);
     assertThat(decide("redis-0", 4, S, role("primary-without-lease", false), null)).isInstanceOf(Verdict.Wait.class);
+    // Both hold: expiry needs no report, so it is the one named.
+    assertThat(decide("redis-0", 4, 4 * S, role("primary-without-lease", true), null)).isEqualTo(new Verdict.Free(
+        "the leader's Lease went unrenewed for 4 s; its sidecar reports primary-without-lease, fenced", Reason.EXPIRED));
     // A sidecar that answers without confirming is waited out like one that does not answer.
     assertThat(decide("redis-0", 4, 4 * S, role("replica", false), null)).isEqualTo(new Verdict.Free(
         "the leader's Lease went unrenewed for 4 s; its sidecar reports replica, not fenced", Reason.EXPIRED));
