@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.github.redisleaseha.chaos.Checker;
 import io.github.redisleaseha.core.LeaseState;
+import io.github.redisleaseha.harness.FreePorts;
 import io.github.redisleaseha.harness.LocalCluster;
 import io.github.redisleaseha.harness.LocalCluster.CliResult;
 import io.github.redisleaseha.harness.LocalCluster.Node;
@@ -108,9 +110,11 @@ class OperationsIT extends ClusterTest {
 
   @Test
   void forcedFailoverNeedsConfirmationAndPauseStopsAutomaticFailover(TestInfo info) throws Exception {
-    // A Lease long enough that it cannot expire, and fail over on its own, while the commands below run:
-    // each is a JVM start, which on a loaded 2-core machine took long enough for the default 4 s to pass.
-    cluster = cluster(info).env("LOG_FORMAT", "json").args("--lease-duration", "30s").start();
+    // A Lease long enough that it cannot expire, and fail over on its own, before the forced failover
+    // below marks it: that takes two commands, each a JVM start, which on a loaded 2-core machine took
+    // long enough for the default 4 s to pass. The forced failover then waits this duration out (the
+    // dead leader's sidecar cannot confirm a fence), so it is no longer than it needs to be.
+    cluster = cluster(info).env("LOG_FORMAT", "json").args("--lease-duration", "12s").start();
     Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
     cluster.awaitReplicasInSync(leader, Duration.ofSeconds(30));
     Node target = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
@@ -126,9 +130,23 @@ class OperationsIT extends ClusterTest {
     assertThat(unconfirmed.out()).contains("WARNING: This forces " + target.name + " to become the leader");
     assertThat(unconfirmed.err()).contains("not confirmed");
     assertThat(cluster.leaseState().handoverTo()).isNull();
+    // Too short a --wait to outlast the dead leader's Lease: it says what it waited for, removes its
+    // mark, and leaves the Lease with its holder.
+    CliResult impatient = cluster.cli("failover", "--to", target.name, "--yes", "--wait", "2s");
+    assertThat(impatient.exitCode()).as(impatient.out() + impatient.err()).isEqualTo(1);
+    assertThat(impatient.err()).contains("Gave up after 2 s waiting for " + leader.name + " to fence: its sidecar could"
+        + " not be asked (ConnectException), so for its Lease to go unrenewed for 12 s")
+        .contains("Removed the failover mark; nothing else was changed.");
+    assertThat(cluster.leaseState().handoverTo()).isNull();
+    assertThat(cluster.leaseState().forced()).isFalse();
+    assertThat(cluster.leaseState().holder()).isEqualTo(leader.name);
     CliResult forced = cluster.cli("failover", "--to", target.name, "--yes");
     assertThat(forced.exitCode()).as(forced.out() + forced.err()).isZero();
-    assertThat(forced.out()).contains(target.name + " leads and the write endpoint points at it");
+    assertThat(forced.out())
+        .contains("Marked the Lease for " + target.name + "; " + leader.name + " renews it no more")
+        .contains("Freed the Lease for " + target.name + ": the leader's Lease went unrenewed for 12 s;"
+            + " its sidecar could not be asked")
+        .contains(target.name + " leads and the write endpoint points at it");
     Awaitility.await("one writable primary").atMost(Duration.ofSeconds(20))
         .until(() -> cluster.writablePrimaries().equals(List.of(target)));
     assertThat(target.sidecar.get("/metrics")).contains("redis_lease_ha_failovers_total{reason=\"forced\"} 1.0");
@@ -153,6 +171,47 @@ class OperationsIT extends ClusterTest {
     List<JsonObject> json = lines.stream().filter(l -> l.startsWith("{"))
         .map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
     assertThat(json).anySatisfy(j -> assertThat(j.get("message").getAsString()).startsWith("I am " + third.name));
+  }
+
+  /**
+   * Issue 10, item 7: the leader still renews its Lease (and takes writes), but the operator's command
+   * cannot reach its sidecar. A forced failover must not free the Lease for the target until the
+   * leader has stopped taking writes: here, only a full lease duration after the mark, which the
+   * leader obeys by not renewing and fencing at its renew deadline. The old leader's Redis must not
+   * acknowledge any write once the target acknowledged its first.
+   */
+  @Test
+  void forcedFailoverWaitsOutALeaderThatStillRenewsButCannotBeAsked(TestInfo info) throws Exception {
+    cluster = cluster(info).start();
+    Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
+    cluster.awaitReplicasInSync(leader, Duration.ofSeconds(30));
+    Node target = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    List<Writer> pinned = cluster.nodes().stream()
+        .map(n -> new Writer(n.redis::address, null, 5, Writer.Mode.PINNED, "pinned:" + n.name)).toList();
+    pinned.forEach(Writer::start);
+    Writer onLeader = pinned.get(cluster.nodes().indexOf(leader));
+    awaitAcks(onLeader, 50);
+
+    // The command reaches every sidecar but the leader's: its address is a port nobody listens on.
+    String members = String.join(",", cluster.nodes().stream()
+        .map(n -> n.name + "=" + n.sidecar.httpHost() + ":"
+            + (n == leader ? FreePorts.find(n.sidecar.httpHost()) : n.sidecar.httpPort()))
+        .toList());
+    CliResult forced = cluster.cli("failover", "--to", target.name, "--yes", "--members", members);
+    assertThat(forced.exitCode()).as(forced.out() + forced.err()).isZero();
+    assertThat(cluster.awaitLeaderOtherThan(leader, Duration.ofSeconds(30))).isEqualTo(target);
+    Writer onTarget = pinned.get(cluster.nodes().indexOf(target));
+    awaitAcks(onTarget, 50);
+    pinned.forEach(Writer::close);
+
+    List<Writer.Ack> acks = pinned.stream().flatMap(w -> w.acks().stream()).toList();
+    long firstOnTarget = onTarget.acks().get(0).nanos();
+    assertThat(onLeader.acks().stream().filter(a -> a.nanos() >= firstOnTarget).toList())
+        .as("writes the old leader acknowledged after the target's first").isEmpty();
+    assertThat(Checker.splitBrainWrites(acks)).as("split-brain writes").isEmpty();
+    assertThat(forced.out())
+        .contains("Freed the Lease for " + target.name + ": the leader's Lease went unrenewed for 4 s; its sidecar could not be asked")
+        .contains(target.name + " leads and the write endpoint points at it");
   }
 
   @Test

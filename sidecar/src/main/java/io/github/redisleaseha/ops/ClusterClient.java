@@ -81,6 +81,11 @@ public final class ClusterClient {
         endpoint.currentTarget(), List.copyOf(members));
   }
 
+  /** The Lease as the API server has it now, or null if it does not exist. */
+  public V1Lease lease() throws ApiException {
+    return readLease();
+  }
+
   private V1Lease readLease() throws ApiException {
     try {
       return coordination.readNamespacedLease(leaseName, namespace).execute();
@@ -102,6 +107,18 @@ public final class ClusterClient {
       urls.put(pod.getMetadata().getName(), ip == null ? null : "http://" + ip + ":" + httpPort);
     }
     return urls;
+  }
+
+  /**
+   * One member's own report ({@code /role}), or why it could not be read; a name that is no member
+   * is reported as such.
+   */
+  public ClusterView.Member ask(String name) throws ApiException {
+    Map<String, String> urls = memberUrls();
+    if (!urls.containsKey(name)) {
+      return new ClusterView.Member(name, null, null, "not a member");
+    }
+    return member(name, urls.get(name));
   }
 
   private ClusterView.Member member(String name, String url) {
@@ -146,6 +163,50 @@ public final class ClusterClient {
       }
       try {
         return coordination.replaceNamespacedLease(leaseName, namespace, change.apply(lease)).execute();
+      } catch (ApiException e) {
+        if (e.getCode() != 409 || attempt >= 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * Frees {@code seen} (no holder; annotations kept) with a replace that carries its resourceVersion,
+   * so nothing is freed that changed since it was read. Returns false on a conflict (it changed).
+   */
+  public boolean free(V1Lease seen) throws ApiException {
+    V1Lease freed = new V1Lease().apiVersion("coordination.k8s.io/v1").kind("Lease")
+        .metadata(seen.getMetadata()).spec(seen.getSpec());
+    freed.getSpec().setHolderIdentity(null);
+    try {
+      coordination.replaceNamespacedLease(leaseName, namespace, freed).execute();
+      return true;
+    } catch (ApiException e) {
+      if (e.getCode() == 409) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Removes the annotations in {@code mark} if the Lease still carries exactly those values (so a
+   * mark someone else wrote since is left alone). Returns whether it removed them.
+   */
+  public boolean removeMark(Map<String, String> mark) throws ApiException {
+    for (int attempt = 1; ; attempt++) {
+      V1Lease lease = readLease();
+      Map<String, String> current = lease == null || lease.getMetadata().getAnnotations() == null
+          ? Map.of() : lease.getMetadata().getAnnotations();
+      if (lease == null || !mark.entrySet().stream().allMatch(e -> e.getValue().equals(current.get(e.getKey())))) {
+        return false;
+      }
+      Map<String, String> removal = new HashMap<>();
+      mark.keySet().forEach(k -> removal.put(k, null));
+      try {
+        coordination.replaceNamespacedLease(leaseName, namespace, annotate(lease, removal)).execute();
+        return true;
       } catch (ApiException e) {
         if (e.getCode() != 409 || attempt >= 10) {
           throw e;
