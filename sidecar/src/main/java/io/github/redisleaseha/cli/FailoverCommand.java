@@ -10,7 +10,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -65,10 +64,7 @@ public final class FailoverCommand extends OpsCommand {
     // Bounded by --wait and by the mark's own end (the only clock the mark has is the wall clock).
     long deadline = started + Math.min(wait.toNanos(),
         TimeUnit.MILLISECONDS.toNanos(until - System.currentTimeMillis()));
-    Map<String, String> mark = new HashMap<>();
-    mark.put(LeaseState.HANDOVER_TO, to);
-    mark.put(LeaseState.HANDOVER_UNTIL, Long.toString(until));
-    mark.put(LeaseState.FORCED, "true");
+    Map<String, String> mark = LeaseState.handoverMark(to, until, true);
     V1Lease marked = client.updateLease(lease -> ClusterClient.annotate(lease, mark));
     ForcedFailover.VersionClock clock = new ForcedFailover.VersionClock(version(marked), System.nanoTime());
     String holderAtMark = holder(marked);

@@ -703,7 +703,7 @@ public final class Sidecar implements AutoCloseable {
     return new RoleView(
         config.podName(), config.self().address(), role, l.reachable(), lease.holder(), lease.leader(), l.offset(), lag,
         fence.fenced(), ready, t == null ? -1 : t.epoch(), handover != null, lease.paused(), config.noFailover(),
-        notCandidate == null, notCandidate, lease.transitions(), fence.fencingDescription());
+        notCandidate == null, notCandidate, lease.transitions(), fence.fencingDescription(), fence.fenced() && fence.confirmed());
   }
 
   /**
@@ -711,11 +711,13 @@ public final class Sidecar implements AutoCloseable {
    *
    * @param candidate whether this node may take the Lease now; {@code notCandidateReason} says why not
    * @param fencing {@code kill} (the hard fence is available) or {@code pause only (why)}
+   * @param fenceConfirmed {@code fenced}, and Redis acknowledged the last pause
    */
   public record RoleView(
       String name, String address, String role, boolean healthy, String holder, String leader, long offset,
       long lagBytes, boolean fenced, boolean ready, long epoch, boolean handingOver, boolean paused,
-      boolean noFailover, boolean candidate, String notCandidateReason, int leaseTransitions, String fencing) {}
+      boolean noFailover, boolean candidate, String notCandidateReason, int leaseTransitions, String fencing,
+      boolean fenceConfirmed) {}
 
   public SidecarMetrics metrics() {
     return metrics;

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li><b>Confirmed fence.</b> The holder's sidecar answers {@code /role} with {@code fenced: true}
- *       and a role other than {@code leader}.
+ *       and {@code fenceConfirmed: true} (its Redis acknowledged the pause), and a role other than
+ *       {@code leader}.
  *   <li><b>Expiry.</b> The Lease has not changed (same resourceVersion) for the holder's own
  *       {@code spec.leaseDurationSeconds}, measured on this process's monotonic clock from when it
  *       first saw that version, which is never before its own marking write. The holder's last
@@ -86,7 +87,7 @@ public final class ForcedFailover {
       return new Verdict.Free("the leader's Lease went unrenewed for " + o.leaseDurationSeconds() + " s; " + asked,
           Reason.EXPIRED);
     }
-    if (r != null && r.fenced() && !"leader".equals(r.role())) {
+    if (r != null && r.fenced() && r.fenceConfirmed() && !"leader".equals(r.role())) {
       return new Verdict.Free("the leader's sidecar confirmed it fenced its Redis", Reason.FENCED);
     }
     if (o.leaseDurationSeconds() <= 0) {

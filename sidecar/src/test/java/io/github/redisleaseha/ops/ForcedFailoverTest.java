@@ -15,7 +15,7 @@ class ForcedFailoverTest {
 
   private static RoleView role(String role, boolean fenced) {
     return new RoleView("redis-0", "10.0.0.0:6379", role, true, "redis-0", "redis-0", 5000, -1, fenced, false, 1,
-        false, false, false, false, "not a candidate", 1, "kill");
+        false, false, false, false, "not a candidate", 1, "kill", fenced);
   }
 
   private static Verdict decide(String holder, int seconds, long unchangedNanos, RoleView report, String error) {

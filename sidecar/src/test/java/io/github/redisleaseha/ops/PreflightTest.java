@@ -15,7 +15,7 @@ class PreflightTest {
   private static RoleView view(String name, String role, boolean healthy, long offset, long lag, boolean noFailover,
       String notCandidate) {
     return new RoleView(name, "10.0.0." + name.charAt(name.length() - 1) + ":6379", role, healthy, "redis-0", "redis-0",
-        offset, lag, false, true, 1, false, false, noFailover, notCandidate == null, notCandidate, 1, "kill");
+        offset, lag, false, true, 1, false, false, noFailover, notCandidate == null, notCandidate, 1, "kill", false);
   }
 
   private static ClusterView cluster(LeaseState lease, Member... members) {
