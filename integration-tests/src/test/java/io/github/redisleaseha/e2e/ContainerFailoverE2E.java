@@ -251,10 +251,19 @@ class ContainerFailoverE2E {
    * Signals the redis-server process of {@code p} from the host. The chart's Redis container runs it
    * under {@code sh -c '... | exec redis-server -'}, so it is a child of the container's main process.
    */
+  /** The process title (Debian's redis-server is a link to redis-check-rdb, so the executable does not say). */
+  private static String cmdline(long pid) {
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).replace('\0', ' ');
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
   private static void signalRedisServer(Pod p, String signal) throws Exception {
     long main = docker().inspectContainerCmd(p.redis.getContainerId()).exec().getState().getPidLong();
     ProcessHandle redis = ProcessHandle.of(main).stream().flatMap(h -> java.util.stream.Stream.concat(Stream.of(h), h.descendants()))
-        .filter(h -> h.info().command().map(c -> c.endsWith("redis-server")).orElse(false))
+        .filter(h -> cmdline(h.pid()).startsWith("redis-server"))
         .findFirst().orElseThrow(() -> new IllegalStateException("no redis-server process under " + main));
     new ProcessBuilder("kill", "-" + signal, Long.toString(redis.pid())).inheritIO().start().waitFor();
   }
@@ -340,8 +349,10 @@ class ContainerFailoverE2E {
     }
   }
 
+  /** The RSS of the container's main process, read on the host (PID 1 of the pod's shared namespace is the pause). */
   private static String rssOf(GenericContainer<?> c) throws Exception {
-    String status = c.execInContainer("cat", "/proc/1/status").getStdout();
+    long pid = docker().inspectContainerCmd(c.getContainerId()).exec().getState().getPidLong();
+    String status = Files.readString(Path.of("/proc", Long.toString(pid), "status"));
     return status.lines().filter(l -> l.startsWith("VmRSS:")).map(l -> l.replaceAll("\\D", "")).findFirst().orElse("?");
   }
 

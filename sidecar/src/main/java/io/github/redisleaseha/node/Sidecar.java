@@ -242,9 +242,15 @@ public final class Sidecar implements AutoCloseable {
       metrics.healthCheckFailed();
     }
     localStatus = checkPermissions(localStatus);
+    // During a handover only the target's Redis is asked: the steps depend on nothing else, and a
+    // peer that is down (a timeout per tick) must not slow each step. The others keep their last status.
+    Handover h = handover;
+    Observation previous = lastObservation;
     List<PeerStatus> peers = new ArrayList<>();
     for (Member m : discovery.peers()) {
-      peers.add(new PeerStatus(m, peerNode(m).status()));
+      Optional<PeerStatus> kept = h == null || h.target() == null || h.target().name().equals(m.name()) || previous == null
+          ? Optional.empty() : previous.peer(m.name()).filter(p -> p.member().equals(m));
+      peers.add(kept.orElseGet(() -> new PeerStatus(m, peerNode(m).status())));
     }
     boolean leading = lock.holdsFreshLease() && term != null;
     if (leading && now - endpointCheckedAt > ENDPOINT_RECHECK_MILLIS) {
