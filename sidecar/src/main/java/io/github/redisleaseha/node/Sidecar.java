@@ -1,7 +1,6 @@
 package io.github.redisleaseha.node;
 
 import io.github.redisleaseha.config.SidecarConfig;
-import io.github.redisleaseha.core.Action;
 import io.github.redisleaseha.core.Decider;
 import io.github.redisleaseha.core.Decision;
 import io.github.redisleaseha.core.Eligibility;
@@ -28,9 +27,7 @@ import io.github.redisleaseha.redis.ReloadingCredentials;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -67,30 +64,22 @@ public final class Sidecar implements AutoCloseable {
   private final JedisClientConfig redisClientConfig;
   private final RedisNode local;
   private final FenceOwner fence;
-  private final Map<String, RedisNode> peerNodes = new HashMap<>();
   private final ScheduledExecutorService control =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("control").daemon(true).factory());
   private final ScheduledExecutorService guard =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("fence-guard").daemon(true).factory());
-  private final RateLimitedLog actionErrors = new RateLimitedLog(log, 10_000);
+  private final RateLimitedLog loopErrors = new RateLimitedLog(log, 10_000);
   private final SidecarMetrics metrics = new SidecarMetrics();
   private final EventRecorder events;
   private final RoleLabel roleLabel;
 
   // State owned by the control thread; volatile so the HTTP and guard threads read it safely.
   private volatile Observation lastObservation;
-  private volatile Term term;
-  private volatile String endpointTarget;
-  private volatile long endpointCheckedAt;
   private volatile long peersRefreshedAt;
   private volatile int localFailures;
-  private volatile long steppedBackUntil;
-  /** The graceful handover under way and who waits for its result (control thread only). */
-  private volatile Handover handover;
-  private CompletableFuture<String> handoverResult;
-  private volatile boolean stopping;
-  /** Set by an action that could not be carried out yet, so the next tick comes at the usual interval. */
-  private boolean retryNextTick;
+  private final ControlState state = new ControlState();
+  private final Peers peers;
+  private final Executor executor;
   private volatile long lastKickAt;
   private final FailoverTiming timing;
   /** The local Redis run id whose ACL permissions were last checked, and what its user lacks. */
@@ -136,6 +125,8 @@ public final class Sidecar implements AutoCloseable {
     this.fence = new FenceOwner(config.podName(), new FenceLine(new HostAndPort(config.redisHost(), config.redisPort()),
         redisClientConfig), new LocalProcess(), lock::holdsFreshLease, config.stallTimeout().toMillis(), events);
     this.timing = new FailoverTiming(config.podName(), metrics);
+    this.peers = new Peers(redisClientConfig);
+    this.executor = new Executor(config, state, lock, election, endpoint, local, peers, fence, events, timing);
     this.roleLabel = config.roleLabel() == null ? null : new RoleLabel(apiClient, config.namespace(), config.podName(), config.roleLabel());
     lock.setEligibility(this::eligibility);
     lock.onAcquired(this::wake);
@@ -182,24 +173,24 @@ public final class Sidecar implements AutoCloseable {
       lastObservation = o;
       logEligibility(o);
       if (o.leading()) {
-        Term t = term;
-        if (t != null && t.promoted() && config.self().address().equals(endpointTarget)) {
+        Term t = state.term;
+        if (t != null && t.promoted() && config.self().address().equals(state.endpointTarget)) {
           timing.endpointOnMe(o.nowMillis());
         }
       } else {
         timing.followed(o);
         kickElectionIfDue(o);
       }
-      if (handover != null && !o.leading()) {
-        finishHandover("I am " + config.podName() + " and lost the Lease during the handover"
-            + (handover.target() == null ? "" : " to " + handover.target().name()));
+      if (state.handover != null && !o.leading()) {
+        executor.finishHandover("I am " + config.podName() + " and lost the Lease during the handover"
+            + (state.handover.target() == null ? "" : " to " + state.handover.target().name()));
       }
       Decision d = decider.decide(o);
       logDecision(d);
       if (d.acts()) {
-        retryNextTick = false;
-        execute(d.action(), o);
-        delay = retryNextTick ? delay : 0;
+        state.retryNextTick = false;
+        executor.execute(d.action(), o);
+        delay = state.retryNextTick ? delay : 0;
       }
       RoleView view = role();
       metrics.update(view, lock.state().transitions());
@@ -207,7 +198,7 @@ public final class Sidecar implements AutoCloseable {
         roleLabel.set(view.role());
       }
     } catch (RuntimeException e) {
-      actionErrors.failure("Control loop step failed", e);
+      loopErrors.failure("Control loop step failed", e);
     } finally {
       if (!control.isShutdown()) {
         nextTick = control.schedule(this::tick, delay, TimeUnit.MILLISECONDS);
@@ -244,27 +235,27 @@ public final class Sidecar implements AutoCloseable {
     localStatus = checkPermissions(localStatus);
     // During a handover only the target's Redis is asked: the steps depend on nothing else, and a
     // peer that is down (a timeout per tick) must not slow each step. The others keep their last status.
-    Handover h = handover;
+    Handover h = state.handover;
     Observation previous = lastObservation;
-    List<PeerStatus> peers = new ArrayList<>();
+    List<PeerStatus> seen = new ArrayList<>();
     for (Member m : discovery.peers()) {
       Optional<PeerStatus> kept = h == null || h.target() == null || h.target().name().equals(m.name()) || previous == null
           ? Optional.empty() : previous.peer(m.name()).filter(p -> p.member().equals(m));
-      peers.add(kept.orElseGet(() -> new PeerStatus(m, peerNode(m).status())));
+      seen.add(kept.orElseGet(() -> new PeerStatus(m, peers.node(m).status())));
     }
-    boolean leading = lock.holdsFreshLease() && term != null;
-    if (leading && now - endpointCheckedAt > ENDPOINT_RECHECK_MILLIS) {
-      endpointCheckedAt = now;
+    boolean leading = lock.holdsFreshLease() && state.term != null;
+    if (leading && now - state.endpointCheckedAt > ENDPOINT_RECHECK_MILLIS) {
+      state.endpointCheckedAt = now;
       try {
-        endpointTarget = endpoint.currentTarget();
+        state.endpointTarget = endpoint.currentTarget();
       } catch (ApiException e) {
-        actionErrors.failure("Could not read the write endpoint", e);
+        loopErrors.failure("Could not read the write endpoint", e);
       }
     }
     return new Observation(
         now, System.currentTimeMillis(), config.self(), localStatus, localFailures, fence.unansweredMillis(),
-        fence.gone(), fence.canKill(), List.copyOf(peers), lock.state(), leading, leading ? term : null, fence.fenced(),
-        fence.confirmed(), endpointTarget, steppedBackUntil, leading ? handover : null);
+        fence.gone(), fence.canKill(), List.copyOf(seen), lock.state(), leading, leading ? state.term : null, fence.fenced(),
+        fence.confirmed(), state.endpointTarget, state.steppedBackUntil, leading ? state.handover : null);
   }
 
   /**
@@ -273,17 +264,17 @@ public final class Sidecar implements AutoCloseable {
    */
   private void advanceTerm() {
     long now = nowMillis();
-    if (lock.holdsFreshLease() && term == null) {
+    if (lock.holdsFreshLease() && state.term == null) {
       LeaseState l = lock.state();
       Observation last = lastObservation;
-      term = Term.begin(l.transitions(), now, last == null ? null : last.local().runId());
+      state.term = Term.begin(l.transitions(), now, last == null ? null : last.local().runId());
       fence.promotedInThisTerm(false);
-      endpointTarget = null;
+      state.endpointTarget = null;
       timing.acquired(l, now, System.currentTimeMillis());
       log.info("I am {} and I acquired the Lease (epoch {})", config.podName(), l.transitions());
-    } else if (!lock.termActive() && term != null) {
-      log.info("I am {} and my leadership term (epoch {}) is over", config.podName(), term.epoch());
-      term = null;
+    } else if (!lock.termActive() && state.term != null) {
+      log.info("I am {} and my leadership term (epoch {}) is over", config.podName(), state.term.epoch());
+      state.term = null;
       fence.promotedInThisTerm(false);
     }
   }
@@ -354,121 +345,8 @@ public final class Sidecar implements AutoCloseable {
         new Observation(
             nowMillis(), System.currentTimeMillis(), o.self(), o.local(), o.localFailures(), o.localUnansweredMillis(),
             o.localGone(), o.canKill(), o.peers(), lock.state(), false, null, fence.fenced(), fence.confirmed(), null,
-            steppedBackUntil, stopping ? Handover.begin(null, true, 0, 0) : handover);
+            state.steppedBackUntil, state.stopping ? Handover.begin(null, true, 0, 0) : state.handover);
     return Eligibility.limitation(current, config.policy());
-  }
-
-  private void execute(Action action, Observation o) {
-    try {
-      switch (action) {
-        case Action.None none -> { }
-        case Action.Release release -> release(release.stepBack(), Map.of());
-        case Action.PauseOldPrimary pause -> {
-          if (lock.holdsFreshLease()) {
-            peerNode(pause.peer()).pauseWrites(FenceOwner.PAUSE_MILLIS);
-            term = term.withPausedOldPrimary(pause.peer().name());
-          }
-        }
-        case Action.Promote promote -> promote(o);
-        case Action.Annotate annotate -> lock.annotate(
-            LeaseState.promotionAnnotations(config.self(), o.local().replId(), term.promotionOffset(), term.epoch()));
-        case Action.Publish publish -> {
-          if (lock.holdsFreshLease()) {
-            endpoint.publish(config.self());
-            endpointTarget = config.self().address();
-            endpointCheckedAt = nowMillis();
-            log.info("I am {}; the write endpoint now points at me ({})", config.podName(), endpointTarget);
-
-          }
-        }
-        case Action.Repoint repoint -> {
-          if (lock.holdsFreshLease()) {
-            RedisNode peer = peerNode(repoint.peer());
-            peer.replicaOf(config.self().host(), config.self().port());
-            if (repoint.demote()) {
-              peer.killNormalClients();
-              peer.unpause();
-            }
-          }
-        }
-        case Action.ChooseTarget a -> executeHandover(a, o);
-        case Action.MarkHandover a -> executeHandover(a, o);
-        case Action.FenceForHandover a -> executeHandover(a, o);
-        case Action.SendFailover a -> executeHandover(a, o);
-        case Action.PublishHandover a -> executeHandover(a, o);
-        case Action.ReleaseForHandover a -> executeHandover(a, o);
-        case Action.AbortHandover a -> executeHandover(a, o);
-        case Action.Follow follow -> {
-          local.replicaOf(follow.leader().host(), follow.leader().port());
-          if (follow.demote()) {
-            local.killNormalClients();
-            events.record(Kind.DEMOTED, "I am " + config.podName() + "; my Redis was a primary and now replicates from "
-                + follow.leader().name());
-          }
-        }
-      }
-    } catch (ApiException | RuntimeException e) {
-      actionErrors.failure("Could not carry out " + action.getClass().getSimpleName(), e);
-    }
-  }
-
-  private void promote(Observation o) {
-    if (!lock.holdsFreshLease()) {
-      return;
-    }
-    long start = nowMillis();
-    if (!o.local().primary()) {
-      local.replicaOfNoOne();
-    }
-    if (config.minReplicasToWrite() > 0) {
-      local.configSet("min-replicas-to-write", Integer.toString(config.minReplicasToWrite()));
-      local.configSet("min-replicas-max-lag", Integer.toString(config.minReplicasMaxLag()));
-    }
-    RedisStatus after = local.status();
-    if (after.reachable() && after.primary()) {
-      term = term.promotedAt(after.offset());
-      fence.promotedInThisTerm(true);
-      timing.promoted(term.startedAtMillis(), start, nowMillis());
-      String sentence = "I am " + config.podName() + "; my Redis is promoted (replication id " + after.replId()
-          + ", offset " + after.offset() + ", epoch " + term.epoch() + ")";
-      log.info(sentence);
-      events.record(Kind.PROMOTED, sentence);
-    }
-  }
-
-  /**
-   * Gives the Lease up. Order is the invariant: first the fence owner confirms that the local Redis
-   * takes no more writes (paused with an OK reply, dead, killed or a replica), then the Lease is freed;
-   * after the release someone else may promote at once. Without that confirmation the Lease is kept
-   * and the next tick decides again. Returns whether the Lease was released.
-   */
-  private boolean release(boolean stepBack, Map<String, String> annotations) {
-    String refusal = fence.fenceForRelease();
-    if (refusal != null) {
-      actionErrors.failure("I am " + config.podName() + " and keep the Lease for now: " + refusal, null);
-      return false;
-    }
-    if (stepBack) {
-      steppedBackUntil = nowMillis() + config.policy().stepBackMillis();
-    }
-    term = null;
-    fence.promotedInThisTerm(false);
-    lock.release(annotations);
-    fence.released();
-    election.restart();
-    return true;
-  }
-
-  private RedisNode peerNode(Member m) {
-    RedisNode node = peerNodes.get(m.name());
-    if (node == null || !node.address().equals(m.address())) {
-      if (node != null) {
-        node.close();
-      }
-      node = new RedisNode(m, redisClientConfig);
-      peerNodes.put(m.name(), node);
-    }
-    return node;
   }
 
   /** An ineligible node says why in one sentence, once per change of reason. */
@@ -510,8 +388,8 @@ public final class Sidecar implements AutoCloseable {
   public CompletableFuture<String> handover() {
     CompletableFuture<String> result = new CompletableFuture<>();
     control.execute(() -> {
-      stopping = true;
-      if (term == null || !lock.holdsFreshLease() || !term.promoted()) {
+      state.stopping = true;
+      if (state.term == null || !lock.holdsFreshLease() || !state.term.promoted()) {
         result.complete("I am " + config.podName() + ", not the leader; nothing to hand over");
       } else {
         beginHandover(null, true, result);
@@ -552,10 +430,10 @@ public final class Sidecar implements AutoCloseable {
 
   private String switchoverRefusal(String target) {
     Observation o = lastObservation;
-    if (term == null || !lock.holdsFreshLease() || !term.promoted() || o == null) {
+    if (state.term == null || !lock.holdsFreshLease() || !state.term.promoted() || o == null) {
       return "I am " + config.podName() + " and not the leader";
     }
-    if (handover != null) {
+    if (state.handover != null) {
       return "a handover is already under way";
     }
     SwitchoverRule.Target candidate = o.peer(target == null ? "" : target).map(p -> new SwitchoverRule.Target(
@@ -570,117 +448,14 @@ public final class Sidecar implements AutoCloseable {
   }
 
   private void beginHandover(String target, boolean stop, CompletableFuture<String> result) {
-    if (handover != null) {
+    if (state.handover != null) {
       result.complete("I am " + config.podName() + " and a handover is already under way");
       return;
     }
-    handover = Handover.begin(target, stop, nowMillis(), config.handoverTimeout().toMillis());
-    handoverResult = result;
+    state.handover = Handover.begin(target, stop, nowMillis(), config.handoverTimeout().toMillis());
+    state.handoverResult = result;
     log.info("I am {}, leader; beginning a handover{}", config.podName(), target == null ? "" : " to " + target);
     wake();
-  }
-
-  /** Ends the handover under way with {@code sentence}, which is also its Event and its answer. */
-  private void finishHandover(String sentence) {
-    log.info(sentence);
-    events.record(Kind.HANDOVER, sentence);
-    // Stay out of the next election for a while, then behave as any replica again. The fence rule
-    // judges by the Lease and the role again: a replica is unfenced, a leader that kept the Lease too.
-    steppedBackUntil = nowMillis() + config.policy().stepBackMillis();
-    fence.handoverFence(false);
-    handover = null;
-    CompletableFuture<String> result = handoverResult;
-    handoverResult = null;
-    if (result != null) {
-      result.complete(sentence);
-    }
-  }
-
-  /** The handover steps of {@link Handover}, executed for the control loop. */
-  private void executeHandover(Action action, Observation o) throws ApiException {
-    Map<String, String> clearMark = LeaseState.noHandover();
-    switch (action) {
-      case Action.ChooseTarget c -> handover = handover.to(c.target());
-      case Action.MarkHandover m -> {
-        if (!lock.annotate(mark(m.target()))) {
-          actionErrors.failure("Could not mark the Lease for the handover to " + m.target().name() + "; trying again", null);
-        }
-      }
-      case Action.FenceForHandover f -> fence.fenceForHandover();
-      case Action.SendFailover f -> {
-        if (lock.holdsFreshLease()) {
-          try {
-            local.failoverTo(f.target(), 1);
-            handover = handover.failoverSentAt(nowMillis());
-          } catch (redis.clients.jedis.exceptions.JedisDataException e) {
-            // Right after a full sync Redis does not yet count the target as an online replica (it
-            // waits for its first ACK, up to a second); writes are paused, so the next tick asks again.
-            if (e.getMessage() == null || !e.getMessage().contains("not online")) {
-              throw e;
-            }
-            retryNextTick = true;
-          }
-        }
-      }
-      case Action.PublishHandover p -> {
-        // FAILOVER made the target the only primary. While this node still holds a fresh Lease it
-        // moves the write endpoint there and records the target as the primary, so writes resume
-        // before the Lease itself changes hands, and a later leader catches up with the target.
-        if (lock.holdsFreshLease()) {
-          try {
-            local.killNormalClients();
-          } catch (RuntimeException e) {
-            log.debug("Could not disconnect clients after the handover", e);
-          }
-          endpoint.publish(p.target());
-          endpointTarget = p.target().address();
-          PeerStatus target = o.peer(p.target().name()).orElseThrow();
-          Map<String, String> annotations = new HashMap<>(
-              LeaseState.promotionAnnotations(p.target(), target.redis().replId(), target.redis().offset(), term.epoch()));
-          annotations.putAll(mark(p.target()));
-          if (!lock.annotate(annotations)) {
-            actionErrors.failure("Could not record " + p.target().name() + " as the primary on the Lease", null);
-          }
-        }
-      }
-      case Action.ReleaseForHandover r -> {
-        // This Redis is a replica of the target now, so the release needs no pause.
-        if (!release(false, mark(r.target()))) {
-          return;
-        }
-        finishHandover("I am " + config.podName() + " and handed over to " + r.target().name()
-            + "; the write endpoint points at " + r.target().address());
-      }
-      case Action.AbortHandover a -> {
-        if (o.local().failoverInProgress()) {
-          try {
-            local.failoverAbort();
-          } catch (RuntimeException e) {
-            log.debug("FAILOVER ABORT failed", e);
-          }
-        }
-        if (lock.holdsFreshLease() && !lock.annotate(clearMark)) {
-          actionErrors.failure("Could not clear the handover mark on the Lease", null);
-        }
-        fence.handoverFence(false);
-        boolean stop = handover.stopping();
-        String sentence = "I am " + config.podName() + " and aborted the handover: " + a.why();
-        if (stop) {
-          sentence += release(false, clearMark)
-              ? "; released the Lease (after fencing) for an ordinary failover"
-              : "; could not confirm the fence, so I keep the Lease for now";
-        } else {
-          sentence += "; I keep leading";
-        }
-        finishHandover(sentence);
-      }
-      default -> throw new IllegalArgumentException("not a handover step: " + action);
-    }
-  }
-
-  private Map<String, String> mark(Member target) {
-    long until = System.currentTimeMillis() + Math.max(0, handover == null ? 0 : handover.deadlineMillis() - nowMillis());
-    return LeaseState.handoverMark(target.name(), until, false);
   }
 
   // ---------------------------------------------------------------- views for HTTP
@@ -691,7 +466,7 @@ public final class Sidecar implements AutoCloseable {
     RedisStatus l = o == null ? RedisStatus.UNREACHABLE : o.local();
     LeaseState lease = lock.state();
     boolean leading = lock.holdsFreshLease();
-    Term t = term;
+    Term t = state.term;
     String role = leading ? "leader" : l.reachable() ? (l.primary() ? "primary-without-lease" : "replica") : "unknown";
     long lag = -1;
     if (!leading && o != null && lease.leader() != null) {
@@ -700,7 +475,7 @@ public final class Sidecar implements AutoCloseable {
     }
     boolean ready;
     if (leading) {
-      ready = t != null && t.promoted() && !fence.fenced() && config.self().address().equals(endpointTarget);
+      ready = t != null && t.promoted() && !fence.fenced() && config.self().address().equals(state.endpointTarget);
     } else {
       ready = l.reachable() && !l.primary() && l.linkUp() && lease.holderPublished()
           && lag >= 0 && lag <= config.maxLagBytes();
@@ -708,7 +483,7 @@ public final class Sidecar implements AutoCloseable {
     String notCandidate = leading ? null : eligibility().orElse(null);
     return new RoleView(
         config.podName(), config.self().address(), role, l.reachable(), lease.holder(), lease.leader(), l.offset(), lag,
-        fence.fenced(), ready, t == null ? -1 : t.epoch(), handover != null, lease.paused(), config.noFailover(),
+        fence.fenced(), ready, t == null ? -1 : t.epoch(), state.handover != null, lease.paused(), config.noFailover(),
         notCandidate == null, notCandidate, lease.transitions(), fence.fencingDescription(), fence.fenced() && fence.confirmed());
   }
 
@@ -739,6 +514,7 @@ public final class Sidecar implements AutoCloseable {
     guard.shutdownNow();
     control.shutdownNow();
     local.close();
+    peers.close();
     fence.close();
     events.close();
     if (roleLabel != null) {
