@@ -73,6 +73,8 @@ CHAOS_PROPS = -Dchaos.only=$(CHAOS_ONLY) -Dchaos.netns.tag=$(or $(CHAOS_NETNS_TA
 chaos: deps build
 	@[ "$$(id -u)" = 0 ] || { echo "error: make chaos needs root (network namespaces, iptables)" >&2; exit 1; }
 	@command -v iptables >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables iproute2 >/dev/null
+	@# clock-jump preloads Debian's libfaketime into one sidecar JVM
+	@command -v faketime >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null
 	@$(MVN) -pl integration-tests test -Dtest=ChaosSuite -Dsurefire.failIfNoSpecifiedTests=false $(CHAOS_PROPS); rc=$$?; \
 	  cat $$(ls -td integration-tests/target/chaos/run-*/ | head -1)report.md 2>/dev/null; exit $$rc
 

@@ -76,6 +76,24 @@ public final class LocalCluster implements AutoCloseable {
     private TlsFiles tls;
     private String podPrefix = "redis-";
     private final List<String> redisArgs = new ArrayList<>();
+    private final Map<Integer, List<String>> nodeArgs = new HashMap<>();
+    private final Map<Integer, Map<String, String>> nodeEnv = new HashMap<>();
+
+    /**
+     * More sidecar arguments for node {@code index} only, after the common ones (e.g. other lease
+     * timings, as in a rolling upgrade). A flag given here must not also be in {@link #args}: Picocli
+     * rejects a single-valued option given twice.
+     */
+    public Builder nodeArgs(int index, String... args) {
+      nodeArgs.computeIfAbsent(index, k -> new ArrayList<>()).addAll(List.of(args));
+      return this;
+    }
+
+    /** An environment variable for node {@code index}'s sidecar only, over {@link #env} (e.g. {@code LD_PRELOAD}). */
+    public Builder nodeEnv(int index, String key, String value) {
+      nodeEnv.computeIfAbsent(index, k -> new HashMap<>()).put(key, value);
+      return this;
+    }
 
     /** More redis-server arguments for every node (e.g. {@code --user ...}). */
     public Builder redisArgs(String... args) {
@@ -273,6 +291,7 @@ public final class LocalCluster implements AutoCloseable {
         args.addAll(settings.tls.sidecarArgs());
       }
       args.addAll(settings.extraArgs);
+      args.addAll(settings.nodeArgs.getOrDefault(i, List.of()));
       Map<String, String> env = new HashMap<>(Map.of(
           "POD_NAME", name,
           "POD_NAMESPACE", NAMESPACE,
@@ -290,6 +309,7 @@ public final class LocalCluster implements AutoCloseable {
         env.put("REDIS_PASSWORD_FILE", secret.toString());
       }
       env.putAll(settings.extraEnv);
+      env.putAll(settings.nodeEnv.getOrDefault(i, Map.of()));
       SidecarProcess sidecar = new SidecarProcess(name, args, env, dir.resolve(name).resolve("sidecar.log"), httpPort);
       if (net != null) {
         sidecar.runIn(net.exec(nsHost(i)), hosts[i]);

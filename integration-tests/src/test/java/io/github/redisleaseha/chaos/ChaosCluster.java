@@ -45,10 +45,17 @@ final class ChaosCluster implements AutoCloseable {
   private volatile String password = PASSWORD;
 
   ChaosCluster(Path dir) {
+    this(dir, Faults.ClusterSetup.NONE);
+  }
+
+  /** A cluster whose builder {@code setup} adjusts first (per-node sidecar flags or environment). */
+  ChaosCluster(Path dir, Faults.ClusterSetup setup) {
     this.dir = dir;
     this.net = NetNs.create(System.getProperty("chaos.netns.tag", "rlha"), System.getProperty("chaos.netns.prefix", "10.77.0"));
     try {
-      this.cluster = LocalCluster.builder().netns(net).faultProxy().dir(dir).password(PASSWORD).start();
+      LocalCluster.Builder builder = LocalCluster.builder().netns(net).faultProxy().dir(dir).password(PASSWORD);
+      setup.apply(builder, dir);
+      this.cluster = builder.start();
     } catch (RuntimeException e) {
       net.close();
       throw e;

@@ -50,7 +50,7 @@ class ChaosSuite {
   void faultLeavesOnePrimaryAndLosesNoMoreThanItsBound(Fault fault) throws Exception {
     Path dir = DIR.resolve(fault.id());
     Findings findings = new Findings();
-    try (ChaosCluster chaos = new ChaosCluster(dir)) {
+    try (ChaosCluster chaos = new ChaosCluster(dir, fault.setup())) {
       int transitions0 = chaos.cluster().leaseState().transitions();
       long fault0 = System.nanoTime();
       chaos.inject(fault, HOLD, findings);

@@ -37,11 +37,23 @@ final class Faults {
    * @param lost the bound on acknowledged writes it may lose
    * @param splitBrain the bound on writes two primaries may accept at once
    * @param needsProxy it needs the fault proxy in front of the API server
-   * @param inSoak {@code make soak} draws it too (see {@link #SOAK})
+   * @param inSoak {@code make soak} draws it too (see {@link #SOAK}); never for a fault with a {@code setup}
+   * @param setup how its cluster differs from the default one ({@link ClusterSetup#NONE}: it does not)
    */
-  record Fault(String id, String name, Bound lost, Bound splitBrain, boolean needsProxy, boolean inSoak, Injection injection) {
+  record Fault(String id, String name, Bound lost, Bound splitBrain, boolean needsProxy, boolean inSoak, Injection injection,
+      ClusterSetup setup) {
     Fault(String id, String name, Bound lost, boolean needsProxy, Injection injection) {
       this(id, name, lost, NO_SPLIT_BRAIN, needsProxy, true, injection);
+    }
+
+    Fault(String id, String name, Bound lost, Bound splitBrain, boolean needsProxy, boolean inSoak, Injection injection) {
+      this(id, name, lost, splitBrain, needsProxy, inSoak, injection, ClusterSetup.NONE);
+    }
+
+    Fault {
+      if (inSoak && setup != ClusterSetup.NONE) {
+        throw new IllegalArgumentException(id + ": the soak runs one default cluster, so a fault with its own setup is not in it");
+      }
     }
 
     @Override
@@ -72,6 +84,13 @@ final class Faults {
 
   interface Injection {
     void inject(Scene s) throws Exception;
+  }
+
+  /** Adjusts the cluster's builder before it starts (per-node flags or environment); {@code dir} is the run's directory. */
+  interface ClusterSetup {
+    ClusterSetup NONE = (b, dir) -> { };
+
+    void apply(LocalCluster.Builder builder, java.nio.file.Path dir);
   }
 
   static final Bound NO_SPLIT_BRAIN = Bound.zero("no two primaries ever accept writes at once");
@@ -476,15 +495,242 @@ final class Faults {
         });
       });
 
+
+  // ---- Operator mistakes, clocks, mixed timings and a handover target that freezes ----
+
+  /**
+   * An operator promotes a replica by hand ({@code REPLICAOF NO ONE}) and deletes the Lease right after:
+   * two primaries and no record of which is the leader. The new holder must pause both and catch up
+   * with the more advanced before it promotes.
+   */
+  static final Fault LEASE_DELETED_TWO_PRIMARIES = new Fault("lease-deleted-two-primaries",
+      "a replica promoted by hand (REPLICAOF NO ONE), the Lease deleted right after",
+      Bound.zero("for writes the old leader acknowledged: the new holder pauses both primaries and catches up with the"
+          + " more advanced"),
+      Bound.measured("the operator's mistake itself: writes the hand-promoted replica acknowledges from its REPLICAOF NO"
+          + " ONE until a sidecar fences or demotes it (its first run of acceptance), and the other nodes' inside that run"),
+      false, true,
+      s -> {
+        Node promoted = s.node(1);
+        CoordinationV1Api coordination = new CoordinationV1Api(s.cluster().client());
+        try (Jedis j = promoted.redis.jedis()) {
+          // both connections open first, so the two steps follow each other as closely as the API allows
+          j.ping();
+          coordination.readNamespacedLease(LocalCluster.LEASE, LocalCluster.NAMESPACE).execute();
+          long from = System.nanoTime();
+          j.replicaofNoOne();
+          coordination.deleteNamespacedLease(LocalCluster.LEASE, LocalCluster.NAMESPACE).execute();
+          long deleted = System.nanoTime();
+          s.findings().note(promoted.name + " promoted by hand; Lease deleted " + (deleted - from) / 1_000_000 + " ms later");
+          boundOwnRun(s, promoted, from, "its REPLICAOF NO ONE");
+        }
+        s.findings().note(() -> "Lease holder at the end: " + s.cluster().leaseState().holder() + " (old leader " + s.leader().name + ")");
+      });
+
+  /** Debian's libfaketime (package faketime), preloaded into a sidecar JVM; {@code make chaos} installs it. */
+  static final java.nio.file.Path LIBFAKETIME = java.nio.file.Path.of("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1");
+  static final String CLOCK_JUMP = "+60s";
+
+  /** The file libfaketime re-reads on every wall-clock call of node {@code index}'s sidecar. */
+  static java.nio.file.Path clockFile(java.nio.file.Path dir, int index) {
+    return dir.resolve("clock-" + index + ".faketime");
+  }
+
+  /** The nodes whose sidecar runs under libfaketime: two, so one of them is a candidate whoever leads. */
+  static final List<Integer> FAKED = List.of(1, 2);
+
+  /**
+   * The wall clocks of the sidecars of {@link #FAKED} under libfaketime, each from its own file holding
+   * {@code +0}; the monotonic clock is left alone. The {@code faketime} command itself sets
+   * {@code FAKETIME}, which libfaketime always prefers to the file, so the library is preloaded
+   * directly. It re-reads the file once a second ({@code FAKETIME_CACHE_DURATION=1}): with
+   * {@code FAKETIME_NO_CACHE=1} every wall-clock call opened and read the file (about 50 us each,
+   * measured here), three sidecars used most of the 2 cores and their API calls timed out, so the
+   * cluster never elected a leader.
+   */
+  static final ClusterSetup FAKE_CLOCKS = (b, dir) -> {
+    if (!java.nio.file.Files.isRegularFile(LIBFAKETIME)) {
+      throw new IllegalStateException(LIBFAKETIME + " is missing: apt-get install -y faketime (make chaos does)");
+    }
+    try {
+      java.nio.file.Files.createDirectories(dir);
+      for (int i : FAKED) {
+        java.nio.file.Path file = clockFile(dir, i);
+        java.nio.file.Files.writeString(file, "+0\n");
+        b.nodeEnv(i, "LD_PRELOAD", LIBFAKETIME.toString())
+            .nodeEnv(i, "FAKETIME_DONT_FAKE_MONOTONIC", "1")
+            .nodeEnv(i, "FAKETIME_CACHE_DURATION", "1")
+            .nodeEnv(i, "FAKETIME_TIMESTAMP_FILE", file.toString());
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  };
+
+  /**
+   * A candidate's wall clock jumps {@value #CLOCK_JUMP} while the leader is cut off from the API server.
+   * Its elector judges expiry on the wall clock and so sees the Lease long expired; the lock must still
+   * wait the holder's lease duration on the monotonic clock, by which time the leader has fenced.
+   */
+  static final Fault CLOCK_JUMPED = new Fault("clock-jump",
+      "a candidate's wall clock jumps " + CLOCK_JUMP + " while the leader is cut off from the API server",
+      Bound.zero("the leader fences at its renew deadline; the candidate waits the holder's lease duration on its"
+          + " monotonic clock"),
+      NO_SPLIT_BRAIN, false, false,
+      s -> {
+        Node leader = s.leader();
+        int jumpedIndex = FAKED.stream().filter(i -> s.cluster().nodes().get(i) != leader).findFirst().orElseThrow();
+        Node jumped = s.cluster().nodes().get(jumpedIndex);
+        long cut = System.nanoTime();
+        long cutWall = System.currentTimeMillis();
+        s.net().cut(s.host(0), s.cluster().apiServer().host());
+        try {
+          java.nio.file.Path file = clockFile(s.chaos().dir(), jumpedIndex);
+          java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".new");
+          java.nio.file.Files.writeString(tmp, CLOCK_JUMP + "\n");
+          java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          s.findings().note(jumped.name + "'s wall clock set " + CLOCK_JUMP + " " + (System.nanoTime() - cut) / 1_000_000
+              + " ms after the cut (libfaketime reads it within 1 s)");
+          holdWatchingLease(s, leader, cut, cutWall, s.hold());
+        } finally {
+          s.net().heal(s.host(0));
+        }
+        String ahead = logStampedAhead(jumped, Duration.ofSeconds(30));
+        s.findings().note(ahead);
+      }, FAKE_CLOCKS);
+
+  static final Duration ROLLING_CUT = Duration.ofSeconds(12);
+
+  /**
+   * A rolling upgrade that changes the lease timings: redis-0 runs with a 10 s lease and an 8 s renew
+   * deadline, the others with the defaults (4 s / 2.5 s). With redis-0 leading, a candidate that
+   * judged expiry by its own lease duration would take the Lease 4 s after the last renewal, while
+   * redis-0 keeps taking writes until 8 s. Cut off from the API server for {@link #ROLLING_CUT}.
+   */
+  static final Fault ROLLING_TIMINGS = new Fault("rolling-timings",
+      "leader with a 10 s lease (others 4 s) cut off from the API server for 12 s",
+      Bound.zero("the leader fences at its 8 s renew deadline; candidates wait the holder's 10 s lease duration"),
+      NO_SPLIT_BRAIN, false, false,
+      s -> {
+        LocalCluster c = s.cluster();
+        Node longLease = c.nodes().get(0);
+        Node leader = s.leader();
+        if (leader != longLease) {
+          String r = leader.sidecar.post("/switchover?to=" + longLease.name, Duration.ofSeconds(30));
+          s.findings().note(leader.name + " led first; switchover to " + longLease.name + ": " + r.strip());
+          Awaitility.await(longLease.name + " leads").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+              .ignoreExceptions().until(() -> c.awaitLeader(Duration.ofSeconds(5)) == longLease);
+          s.chaos().awaitRecovered();
+          leader = longLease;
+        }
+        V1Lease lease = c.lease();
+        s.findings().note("Lease spec.leaseDurationSeconds while " + leader.name + " leads: "
+            + (lease == null || lease.getSpec() == null ? "?" : lease.getSpec().getLeaseDurationSeconds()));
+        String host = LocalCluster.nsHost(c.nodes().indexOf(leader));
+        long cut = System.nanoTime();
+        long cutWall = System.currentTimeMillis();
+        s.net().cut(host, c.apiServer().host());
+        try {
+          holdWatchingLease(s, leader, cut, cutWall, ROLLING_CUT);
+        } finally {
+          s.net().heal(host);
+        }
+      }, (b, dir) -> b.nodeArgs(0, "--lease-duration", "10s", "--renew-deadline", "8s"));
+
+  static final Duration TARGET_FROZEN = Duration.ofSeconds(4);
+
+  /**
+   * A switchover whose target's Redis is frozen (SIGSTOP) right after the leader sent FAILOVER, for
+   * {@link #TARGET_FROZEN}. The leader must abort and keep leading, and never point the write endpoint
+   * at the frozen target; the target, if it had swapped roles, resumes as a primary and must be fenced
+   * or demoted by its own sidecar.
+   */
+  static final Fault HANDOVER_TARGET_FROZEN = new Fault("handover-target-frozen",
+      "switchover target's Redis frozen (SIGSTOP) 4 s right after FAILOVER was sent",
+      Bound.zero("the leader aborts and keeps leading; the target held every write when FAILOVER was sent"),
+      Bound.measured("writes the target acknowledges from FAILOVER on until its sidecar fences or demotes it (its first"
+          + " run of acceptance), and the other nodes' inside that run"),
+      false, true,
+      s -> {
+        Node leader = s.leader();
+        Node target = s.node(1);
+        String before = leader.sidecar.output();
+        int aborts0 = countLines(before, "abort the handover");
+        int sent0 = countLines(before, "FAILOVER TO it");
+        java.util.concurrent.CompletableFuture<String> answer = java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> leader.sidecar.post("/switchover?to=" + target.name, Duration.ofSeconds(30)));
+        String seen = null;
+        long requested = System.nanoTime();
+        try (Jedis j = leader.redis.jedis()) {
+          long deadline = requested + Duration.ofSeconds(20).toNanos();
+          for (int k = 0; seen == null && !answer.isDone() && System.nanoTime() < deadline; k++) {
+            String state = infoField(j.info("replication"), "master_failover_state");
+            if (state != null && !state.equals("no-failover")) {
+              seen = "master_failover_state:" + state;
+            } else if (k % 25 == 24 && countLines(leader.sidecar.output(), "FAILOVER TO it") > sent0) {
+              seen = "the leader's log line \"FAILOVER TO it\"";
+            } else {
+              java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+            }
+          }
+        }
+        if (seen == null) {
+          s.findings().note("FAILOVER was never seen; the switchover answered " + answer.getNow("(nothing yet)").strip());
+          return;
+        }
+        long detected = System.nanoTime();
+        target.redis.signal("STOP");
+        long stopped = System.nanoTime();
+        s.findings().note("saw " + seen + " " + (detected - requested) / 1_000_000 + " ms after the request; "
+            + target.name + "'s Redis stopped " + (stopped - detected) / 1_000_000 + " ms later");
+        String targetAddress = target.redis.address();
+        long[] pointed = {0, -1};
+        try {
+          holdPolling(TARGET_FROZEN, Duration.ofMillis(20), () -> {
+            if (targetAddress.equals(s.cluster().endpointTarget())) {
+              pointed[0]++;
+              if (pointed[1] < 0) {
+                pointed[1] = System.nanoTime();
+              }
+            }
+          });
+        } finally {
+          target.redis.signal("CONT");
+        }
+        long resumed = System.nanoTime();
+        String reply;
+        try {
+          reply = answer.get(40, java.util.concurrent.TimeUnit.SECONDS).strip();
+        } catch (java.util.concurrent.TimeoutException e) {
+          reply = "(no answer within 40 s)";
+        }
+        s.findings().note("switchover answered: " + reply);
+        s.findings().note(pointed[0] == 0 ? "the write endpoint never pointed at the frozen target (polled every 20 ms)"
+            : "the write endpoint pointed at the frozen target in " + pointed[0] + " polls, first "
+                + (pointed[1] - stopped) / 1_000_000 + " ms after the stop");
+        if (pointed[0] > 0) {
+          s.findings().violation("the write endpoint pointed at " + target.name + " while its Redis was stopped");
+        }
+        String aborts = leader.sidecar.output().lines().filter(l -> l.contains("abort the handover")).skip(aborts0)
+            .findFirst().orElse(null);
+        s.findings().note(aborts == null ? "no abort in " + leader.name + "'s log" : "leader log: " + aborts.strip());
+        s.findings().note(() -> "Lease holder at the end: " + s.cluster().leaseState().holder() + " (leader before: "
+            + leader.name + ")");
+        boundOwnRun(s, target, detected, "FAILOVER was seen");
+        s.findings().note("resumed " + (resumed - stopped) / 1_000_000 + " ms after the stop");
+      });
+
   /** Every fault of {@code make chaos}, in report order. */
   static final List<Fault> ALL = List.of(API_CUT, REPLICAS_CUT, ISOLATED, REPLICA_ISOLATED, FLAPPING, SIDECAR_PAUSED,
       REDIS_RESTART_EMPTY, LEASE_DELETED, ENDPOINT_EDITED, API_ERRORS, API_SLOW,
       REDIS_STALL_SHORT, REDIS_STALL_LONG, LUA_BUSY, PASSWORD_CHANGED, PASSWORD_ROTATED, UNPAUSE_FENCED, RESTART_EMPTY_REPLICA_AHEAD,
-      FOREIGN_LEASE, NODE_FROZEN);
+      FOREIGN_LEASE, NODE_FROZEN, LEASE_DELETED_TWO_PRIMARIES, CLOCK_JUMPED, ROLLING_TIMINGS, HANDOVER_TARGET_FROZEN);
 
   /**
    * The faults {@code make soak} draws from: all but {@link #FOREIGN_LEASE}, which needs a foreign Redis
-   * of its own and leaves a Lease naming a non-member to expire.
+   * of its own and leaves a Lease naming a non-member to expire, and those that need a cluster of their
+   * own ({@link #CLOCK_JUMPED}, {@link #ROLLING_TIMINGS}).
    */
   static final List<Fault> SOAK = ALL.stream().filter(Fault::inSoak).toList();
 
@@ -500,6 +746,132 @@ final class Faults {
         .map(String::strip).filter(p -> !p.isEmpty()).toList();
     return ALL.stream().filter(x -> parts.stream().anyMatch(
         p -> x.id().contains(p) || x.name().toLowerCase(java.util.Locale.ROOT).contains(p))).toList();
+  }
+
+  /**
+   * Polls the Lease every 20 ms for {@code hold} (the hold is the fault), then notes when it left
+   * {@code leader} and for whom, relative to the cut and to the leader's last renewal (its
+   * {@code renewTime}, written on the leader's wall clock, which is the harness's), and when the
+   * leader acknowledged its last write.
+   */
+  private static void holdWatchingLease(Scene s, Node leader, long cutNanos, long cutWallMillis, Duration hold)
+      throws InterruptedException {
+    long[] lastRenewWall = {-1};
+    long[] takenNanos = {-1};
+    String[] takenBy = {null};
+    long[] takenRenewAhead = {0};
+    holdPolling(hold, Duration.ofMillis(20), () -> {
+      if (takenBy[0] != null) {
+        return;
+      }
+      V1Lease l = s.cluster().lease();
+      if (l == null || l.getSpec() == null) {
+        return;
+      }
+      String holder = l.getSpec().getHolderIdentity();
+      if (leader.name.equals(holder)) {
+        if (l.getSpec().getRenewTime() != null) {
+          lastRenewWall[0] = l.getSpec().getRenewTime().toInstant().toEpochMilli();
+        }
+      } else if (holder != null && !holder.isEmpty()) {
+        takenNanos[0] = System.nanoTime();
+        takenBy[0] = holder;
+        if (l.getSpec().getRenewTime() != null) {
+          takenRenewAhead[0] = l.getSpec().getRenewTime().toInstant().toEpochMilli() - System.currentTimeMillis();
+        }
+      }
+    });
+    long healed = System.nanoTime();
+    String address = leader.redis.address();
+    long lastAck = s.chaos().writers().stream().flatMap(w -> w.acks().stream())
+        .filter(a -> a.node().equals(address) && a.nanos() >= cutNanos && a.nanos() <= healed)
+        .mapToLong(Writer.Ack::nanos).max().orElse(-1);
+    String renew = lastRenewWall[0] < 0 ? "?" : Long.toString(cutWallMillis - lastRenewWall[0]);
+    s.findings().note("leader's last renewal seen " + renew + " ms before the cut; its last acknowledged write "
+        + (lastAck < 0 ? "before the cut" : (lastAck - cutNanos) / 1_000_000 + " ms after the cut"));
+    if (takenBy[0] == null) {
+      s.findings().note("nobody took the Lease during the " + hold.toSeconds() + " s cut");
+    } else {
+      s.findings().note(takenBy[0] + " took the Lease " + (takenNanos[0] - cutNanos) / 1_000_000 + " ms after the cut"
+          + (lastRenewWall[0] < 0 ? "" : " (" + ((takenNanos[0] - cutNanos) / 1_000_000 + cutWallMillis - lastRenewWall[0])
+              + " ms after the leader's last renewal)")
+          + "; its renewTime is " + takenRenewAhead[0] + " ms from the harness's clock");
+      if (lastAck >= takenNanos[0]) {
+        s.findings().violation(leader.name + " acknowledged a write " + (lastAck - takenNanos[0]) / 1_000_000
+            + " ms after " + takenBy[0] + " took the Lease");
+      }
+    }
+  }
+
+  /**
+   * Whether {@code node}'s sidecar log shows its clock ahead: the lines stamped more than {@code by}
+   * ahead of the harness's clock now (the log stamps {@code HH:mm:ss.SSS} on the sidecar's wall clock).
+   */
+  private static String logStampedAhead(Node node, Duration by) {
+    java.time.LocalTime now = java.time.LocalTime.now();
+    long ahead = 0;
+    long max = Long.MIN_VALUE;
+    java.util.regex.Pattern stamp = java.util.regex.Pattern.compile("^(\\d\\d:\\d\\d:\\d\\d\\.\\d\\d\\d) ");
+    for (String line : node.sidecar.output().lines().toList()) {
+      java.util.regex.Matcher m = stamp.matcher(line);
+      if (!m.find()) {
+        continue;
+      }
+      long d = java.time.Duration.between(now, java.time.LocalTime.parse(m.group(1))).toMillis();
+      long day = Duration.ofDays(1).toMillis();
+      d = ((d % day) + day + day / 2) % day - day / 2;
+      max = Math.max(max, d);
+      if (d > by.toMillis()) {
+        ahead++;
+      }
+    }
+    return ahead == 0
+        ? "could not confirm the jump: no line of " + node.name + "'s log is stamped more than " + by.toSeconds()
+            + " s ahead (latest " + (max == Long.MIN_VALUE ? "none" : max / 1000 + " s") + ")"
+        : ahead + " lines of " + node.name + "'s log stamped more than " + by.toSeconds() + " s ahead of the harness's"
+            + " clock (latest +" + max / 1000 + " s): its clock jumped";
+  }
+
+  /** What {@link #boundOwnRun} counts. */
+  record OwnRun(long first, long last, long own, long others) {}
+
+  /**
+   * Adds to the split-brain bound what the checker can count around {@code node} taking writes from
+   * {@code from} on: its pinned writer's acknowledgements up to its first silence longer than a run gap
+   * (its first run of acceptance after {@code from}), and every other node's inside that run. Notes it.
+   */
+  private static void boundOwnRun(Scene s, Node node, long from, String since) {
+    String address = node.redis.address();
+    java.util.function.Supplier<OwnRun> run = () -> {
+      List<Writer.Ack> all = s.chaos().pinnedWriters().stream().flatMap(w -> w.acks().stream()).toList();
+      List<Long> own = all.stream().filter(a -> a.node().equals(address) && a.nanos() >= from)
+          .map(Writer.Ack::nanos).sorted().toList();
+      if (own.isEmpty()) {
+        return new OwnRun(from, from, 0, 0);
+      }
+      long first = own.get(0);
+      long last = first;
+      int n = 1;
+      while (n < own.size() && own.get(n) - last <= Checker.RUN_GAP_NANOS) {
+        last = own.get(n++);
+      }
+      long lastOwn = last;
+      long others = all.stream().filter(a -> !a.node().equals(address) && a.nanos() >= first && a.nanos() <= lastOwn).count();
+      return new OwnRun(first, last, n, others);
+    };
+    s.findings().splitBrainBound(() -> run.get().own() + run.get().others());
+    s.findings().note(() -> {
+      OwnRun r = run.get();
+      return r.own() == 0 ? node.name + " acknowledged no write after " + since
+          : node.name + " acknowledged " + r.own() + " writes after " + since + ", from " + (r.first() - from) / 1_000_000
+              + " to " + (r.last() - from) / 1_000_000 + " ms after it; other nodes " + r.others() + " inside that span";
+    });
+  }
+
+  /** A field of an {@code INFO} reply, or null. */
+  private static String infoField(String info, String key) {
+    return info.lines().filter(l -> l.startsWith(key + ":")).map(l -> l.substring(key.length() + 1).strip()).findFirst()
+        .orElse(null);
   }
 
   private static void cutFromReplicas(Scene s) {
