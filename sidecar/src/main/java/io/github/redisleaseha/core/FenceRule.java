@@ -22,9 +22,12 @@ package io.github.redisleaseha.core;
  *       cannot lift it for longer than one guard period.
  *   <li><b>A pause is lifted only by this rule, under the owner's lock.</b> It is lifted when this
  *       node leads with a fresh Lease and a promoted Redis (which also lifts a stray pause another
- *       node's takeover left), or when the local Redis is a replica (a pause would stop it applying
- *       the replication stream). Freshness is read under the same lock the fence is set under, so a
- *       lift can never undo a fence decided a moment before.
+ *       node's takeover left, but only right after a renewal that succeeded since the last lift, so
+ *       never a pause set by a holder that came since: see {@code FenceOwner}), or when the local
+ *       Redis is a replica (a pause would stop it applying the replication stream). Freshness is read
+ *       under the same lock the fence is set under, so a lift can never undo a fence decided a moment
+ *       before; and a node that has read another holder on the Lease ends its term at once
+ *       ({@code GatedLeaseLock.lost}).
  *   <li><b>Dead is not unresponsive.</b> A Redis that refuses connections or whose process is gone
  *       needs no fence. One that does not answer may still run the commands already queued on its
  *       client connections when it resumes: where the process can be seen and signalled it is killed

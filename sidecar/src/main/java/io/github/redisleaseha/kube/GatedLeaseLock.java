@@ -86,6 +86,7 @@ public final class GatedLeaseLock implements Lock {
   /** A term is active from the first successful write naming us holder until release or loss. */
   private volatile boolean termActive;
   private volatile long lastRenewSentNanos;
+  private volatile long renewals;
   private volatile boolean releasing;
   /** The resourceVersion of the Lease as last read, and when (monotonic) it was first seen. */
   private volatile String observedVersion;
@@ -178,6 +179,8 @@ public final class GatedLeaseLock implements Lock {
     } catch (ApiException e) {
       if (e.getCode() != 404) {
         apiFailure("Could not read Lease " + describe(), e);
+      } else {
+        lost("the Lease is gone (deleted)");
       }
       throw e;
     }
@@ -296,8 +299,27 @@ public final class GatedLeaseLock implements Lock {
     return true;
   }
 
+  /**
+   * A read shows that this node no longer holds the Lease (taken over, freed, or deleted by hand):
+   * the term ends at once rather than at the renew deadline. Invariant: a node that has seen another
+   * holder, or no Lease, never acts as leader on its old renewal again, so it cannot undo the pause
+   * the new holder set on its Redis.
+   */
+  private void lost(String why) {
+    if (termActive) {
+      termActive = false;
+      log.info("My term is over: {}", why);
+    }
+  }
+
+  /** How many successful writes naming this node as holder were made; changes on every renewal. */
+  public long renewals() {
+    return renewals;
+  }
+
   private void wrote(LeaderElectionRecord record, long sentNanos) {
     if (identity.equals(record.getHolderIdentity())) {
+      renewals++;
       lastRenewSentNanos = sentNanos;
       boolean acquired = !termActive;
       termActive = true;
@@ -385,6 +407,10 @@ public final class GatedLeaseLock implements Lock {
 
   private void remember(V1Lease lease) {
     last = lease;
+    String holder = lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
+    if (!identity.equals(holder)) {
+      lost(holder == null || holder.isBlank() ? "the Lease has no holder" : "the Lease names " + holder);
+    }
     String version = lease.getMetadata() == null ? null : lease.getMetadata().getResourceVersion();
     if (version == null || !version.equals(observedVersion)) {
       observedVersion = version;

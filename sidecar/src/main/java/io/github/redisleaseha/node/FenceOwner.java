@@ -30,13 +30,23 @@ final class FenceOwner implements AutoCloseable {
   static final long GUARD_MILLIS = 50;
   /** Each assertion pauses for this long; it is re-asserted every tick, so this only matters if the sidecar dies. */
   static final long PAUSE_MILLIS = TimeUnit.HOURS.toMillis(1);
-  /** A leader lifts a stray pause (left by a node that gave up taking over) this often. */
+  /**
+   * A leader lifts a stray pause (left by a node that gave up taking over) at most this often, and
+   * only within {@link #STRAY_LIFT_WINDOW_MILLIS} after a renewal that succeeded since the last lift:
+   * that renewal proves nobody else held the Lease, so no new holder set that pause. A pause set by
+   * a holder that took the Lease since (a Lease deleted by hand lets one in at once) is never lifted
+   * on an older renewal.
+   */
   static final long STRAY_LIFT_MILLIS = 5_000;
+  static final long STRAY_LIFT_WINDOW_MILLIS = 250;
 
   private final String me;
   private final FenceLine line;
   private final LocalProcess process;
   private final BooleanSupplier leaseFresh;
+  private final java.util.function.LongSupplier renewals;
+  private final java.util.function.LongSupplier millisSinceRenewal;
+  private long renewalsAtLastLift = -1;
   private final long stallTimeoutMillis;
   private final EventRecorder events;
   private final RateLimitedLog failures = new RateLimitedLog(log, 10_000);
@@ -56,12 +66,15 @@ final class FenceOwner implements AutoCloseable {
   private volatile String lastSentence;
   private long lastLiftNanos;
 
-  FenceOwner(String me, FenceLine line, LocalProcess process, BooleanSupplier leaseFresh, long stallTimeoutMillis,
+  FenceOwner(String me, FenceLine line, LocalProcess process, BooleanSupplier leaseFresh,
+      java.util.function.LongSupplier renewals, java.util.function.LongSupplier millisSinceRenewal, long stallTimeoutMillis,
       EventRecorder events) {
     this.me = me;
     this.line = line;
     this.process = process;
     this.leaseFresh = leaseFresh;
+    this.renewals = renewals;
+    this.millisSinceRenewal = millisSinceRenewal;
     this.stallTimeoutMillis = stallTimeoutMillis;
     this.events = events;
   }
@@ -203,7 +216,11 @@ final class FenceOwner implements AutoCloseable {
 
   private void lift(String sentence) {
     long now = System.nanoTime();
-    boolean stray = now - lastLiftNanos > TimeUnit.MILLISECONDS.toNanos(STRAY_LIFT_MILLIS);
+    long renewed = renewals.getAsLong();
+    long since = millisSinceRenewal.getAsLong();
+    // A replica cannot take writes, so lifting a stray pause on it is always safe.
+    boolean stray = now - lastLiftNanos > TimeUnit.MILLISECONDS.toNanos(STRAY_LIFT_MILLIS)
+        && (role == Role.REPLICA || (renewed != renewalsAtLastLift && since >= 0 && since <= STRAY_LIFT_WINDOW_MILLIS));
     if (!fenced && !stray) {
       return;
     }
@@ -216,6 +233,7 @@ final class FenceOwner implements AutoCloseable {
       return;
     }
     lastLiftNanos = now;
+    renewalsAtLastLift = renewed;
     confirmed = false;
     if (fenced) {
       fenced = false;

@@ -123,7 +123,8 @@ public final class Sidecar implements AutoCloseable {
     this.local = new RedisNode(config.redisHost(), config.redisPort(), redisClientConfig);
     this.events = new EventRecorder(apiClient, config.namespace(), config.leaseName(), config.podName());
     this.fence = new FenceOwner(config.podName(), new FenceLine(new HostAndPort(config.redisHost(), config.redisPort()),
-        redisClientConfig), new LocalProcess(), lock::holdsFreshLease, config.stallTimeout().toMillis(), events);
+        redisClientConfig), new LocalProcess(), lock::holdsFreshLease, lock::renewals, lock::millisSinceRenewal,
+        config.stallTimeout().toMillis(), events);
     this.timing = new FailoverTiming(config.podName(), metrics);
     this.peers = new Peers(redisClientConfig);
     this.executor = new Executor(config, state, lock, election, endpoint, local, peers, fence, events, timing);
