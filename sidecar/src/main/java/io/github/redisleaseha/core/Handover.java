@@ -41,8 +41,15 @@ import java.util.Optional;
  */
 public record Handover(String requested, boolean stopping, Member target, long deadlineMillis, long failoverSentMillis) {
 
-  /** How long a target may stay silent after FAILOVER was sent before the handover is aborted. */
-  public static final long TARGET_SILENCE_MILLIS = 1_000;
+  /**
+   * How long a target may stay silent after FAILOVER was sent before the handover is aborted. Below
+   * FAILOVER's own {@code TIMEOUT 1} (1 s), after which Redis, with FORCE, sends the target its
+   * {@code PSYNC ... FAILOVER}: aborted before that, a frozen target never receives it and cannot
+   * promote itself when it resumes. A target frozen after it (rare: Redis sends it at once when the
+   * target acknowledges in time) runs it on resuming, with what its clients had in flight, until its
+   * sidecar fences it.
+   */
+  public static final long TARGET_SILENCE_MILLIS = 300;
 
   public static Handover begin(String requested, boolean stopping, long nowMillis, long timeoutMillis) {
     return new Handover(requested, stopping, null, nowMillis + timeoutMillis, 0);

@@ -239,6 +239,14 @@ final class Executor {
             log.debug("FAILOVER ABORT failed", e);
           }
         }
+        Member target = state.handover.target();
+        if (target != null && lock.holdsFreshLease() && local.status().follows(target)) {
+          // Redis finished its side of FAILOVER (it replicates from the target) but the target never
+          // answered as a primary. This Redis was paused until the target had every write, so it
+          // holds them all: it becomes the primary again and this node keeps leading. A target that
+          // resumes as a primary is then demoted like any stray primary.
+          local.replicaOfNoOne();
+        }
         if (lock.holdsFreshLease() && !lock.annotate(clearMark)) {
           actionErrors.failure("Could not clear the handover mark on the Lease", null);
         }
