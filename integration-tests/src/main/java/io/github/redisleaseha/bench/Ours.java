@@ -99,6 +99,13 @@ final class Ours implements System {
         n.sidecar.terminate(30_000);
         n.sidecar.start();
       }
+      case FREEZE -> {
+        // Past the stall timeout the sidecar kills its Redis (the hard fence); the kubelet would
+        // restart it, read-only, and it rejoins as a replica.
+        if (!n.redis.alive()) {
+          n.redis.start();
+        }
+      }
       default -> { }
     }
   }
