@@ -54,6 +54,7 @@ public final class Sidecar implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
   private static final long ENDPOINT_RECHECK_MILLIS = 5_000;
   private static final long PEER_REFRESH_MILLIS = 5_000;
+  private static final long HANDOVER_POLL_MILLIS = 5;
 
   private final SidecarConfig config;
   private final Decider decider;
@@ -167,7 +168,10 @@ public final class Sidecar implements AutoCloseable {
   }
 
   private void tick() {
-    long delay = config.healthInterval().toMillis();
+    // A handover waits on Redis (the target catching up, FAILOVER swapping roles) with writes paused,
+    // so while one is under way the loop polls every HANDOVER_POLL_MILLIS rather than every tick.
+    long delay = state.handover != null ? Math.min(HANDOVER_POLL_MILLIS, config.healthInterval().toMillis())
+        : config.healthInterval().toMillis();
     try {
       advanceTerm();
       Observation o = observe();

@@ -164,6 +164,11 @@ class DeciderTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource({"followerRows", "leaderRows"})
   void decides(Row row) {
+    assertDecides(row);
+  }
+
+  /** The row's observation yields the row's action, with a sentence containing the row's words. */
+  static void assertDecides(Row row) {
     Observations o = new Observations();
     row.given().accept(o);
     Decision d = o.decide();

@@ -3,23 +3,15 @@ package io.github.redisleaseha.core;
 import static io.github.redisleaseha.core.Observations.A;
 import static io.github.redisleaseha.core.Observations.B;
 import static io.github.redisleaseha.core.Observations.C;
-import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.redisleaseha.core.DeciderTest.Row;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The handover phases, one step per tick, driven by tables of observations of a settled leader. */
 class HandoverTest {
-
-  record Row(String situation, Consumer<Observations> given, Class<? extends Action> action, String sentence) {
-    @Override
-    public String toString() {
-      return situation;
-    }
-  }
 
   /** A settled leader a, replicas b (at 5000) and c (at 4900), handing over, target not chosen yet. */
   static void handingOver(Observations o) {
@@ -110,10 +102,6 @@ class HandoverTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("rows")
   void decides(Row row) {
-    Observations o = new Observations();
-    row.given().accept(o);
-    Decision d = o.decide();
-    assertThat(d.action()).as(d.sentence()).isInstanceOf(row.action());
-    assertThat(d.sentence()).contains(row.sentence());
+    DeciderTest.assertDecides(row);
   }
 }
