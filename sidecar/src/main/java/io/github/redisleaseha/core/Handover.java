@@ -31,7 +31,9 @@ import java.util.Optional;
  * sync, or the handover timeout: {@code FAILOVER ABORT} if Redis is still in its failover, the mark
  * is cleared and the fence owner lifts the pause, so the old leader keeps leading (a graceful stop
  * then releases the Lease for an ordinary failover). The endpoint is moved only to a target seen
- * answering as a primary after the swap, so it never points at a stalled target.
+ * answering as a primary after the swap, so it never points at a target that did not take over;
+ * once it has moved, the handover completes even if the target stalls a moment later (it holds
+ * every write, and new ones), and the target's own sidecar handles the stall as any leader's.
  *
  * @param requested the pod asked for, or null for the most up-to-date replica
  * @param stopping the sidecar stops afterwards (graceful stop), rather than carrying on as a replica
@@ -68,6 +70,14 @@ public record Handover(String requested, boolean stopping, Member target, long d
     Handover h = o.handover();
     String me = o.self().name();
     RedisStatus local = o.local();
+    if (h.target() != null && h.failoverSentMillis() > 0 && !local.primary()
+        && h.target().address().equals(o.endpointTarget())) {
+      // The endpoint moved only once the target answered as the primary after FAILOVER: it holds every
+      // write and has taken new ones, so the handover goes through even if the target stops answering
+      // now, or the timeout passes (its own sidecar then treats a stall like any leader's).
+      return new Decision(new Action.ReleaseForHandover(h.target()),
+          "I am " + me + "; the write endpoint points at " + h.target().name() + "; releasing the Lease to it");
+    }
     if (o.nowMillis() >= h.deadlineMillis()) {
       return abort(me, "the handover" + (h.target() == null ? "" : " to " + h.target().name())
           + " did not complete within the handover timeout");
@@ -120,12 +130,8 @@ public record Handover(String requested, boolean stopping, Member target, long d
       }
       return Decision.none("I am " + me + ", leader, handing over; waiting for FAILOVER to swap roles with " + target.name());
     }
-    if (!target.address().equals(o.endpointTarget())) {
-      return new Decision(new Action.PublishHandover(target),
-          "I am " + me + "; " + target.name() + " is the primary now; pointing the write endpoint at it");
-    }
-    return new Decision(new Action.ReleaseForHandover(target),
-        "I am " + me + "; the write endpoint points at " + target.name() + "; releasing the Lease to it");
+    return new Decision(new Action.PublishHandover(target),
+        "I am " + me + "; " + target.name() + " is the primary now; pointing the write endpoint at it");
   }
 
   private static Decision abort(String me, String why) {

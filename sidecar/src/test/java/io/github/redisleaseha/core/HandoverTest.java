@@ -94,6 +94,13 @@ class HandoverTest {
         new Row("endpoint moved: release the Lease to the target",
             o -> { swapped(o); o.endpoint = B.address(); },
             Action.ReleaseForHandover.class, "releasing the Lease to it"),
+        new Row("endpoint moved, then the target stops answering: release anyway (it holds every write)",
+            o -> { swapped(o); o.endpoint = B.address(); o.peer(B, RedisStatus.unresponsive("timed out"));
+                   o.handover = o.handover.failoverSentAt(o.now - 2_000); },
+            Action.ReleaseForHandover.class, "releasing the Lease to it"),
+        new Row("endpoint edited by hand to the target before FAILOVER: no shortcut, fence first",
+            o -> { marked(o); o.endpoint = B.address(); },
+            Action.FenceForHandover.class, "pausing writes for the handover to b"),
         new Row("past the handover timeout: abort",
             o -> { fenced(o); o.peer(B, RedisStatus.replica("run-b", A.host(), A.port(), true, "r2", 10, 10)); o.now += 10_000; },
             Action.AbortHandover.class, "did not complete within the handover timeout"));
