@@ -151,10 +151,10 @@ public final class Decider {
   private Decision promoteOrWait(Observation o) {
     String me = o.self().name();
     RedisStatus local = o.local();
-    if (local.primary()) {
+    if (local.primary() && o.lease().handoverActive(o.wallMillis()) && me.equals(o.lease().handoverTo())) {
       return new Decision(
           new Action.Promote(),
-          "I am " + me + ", new leader, and my Redis is already a primary; taking it as promoted");
+          "I am " + me + ", new leader by a handover, and my Redis is already a primary; taking it as promoted");
     }
     String recorded = o.lease().leader();
     for (PeerStatus p : o.reachablePeers()) {
@@ -175,6 +175,14 @@ public final class Decider {
     Optional<PeerStatus> reference = o.reachablePeers().stream()
         .filter(p -> !p.redis().empty())
         .max((a, b) -> Long.compare(a.redis().offset(), b.redis().offset()));
+    if (local.primary() && (reference.isEmpty() || reference.get().redis().offset() <= local.offset())) {
+      // A primary that is no handover's target (a leftover, or promoted by hand): taken as promoted
+      // only once every other primary is paused and no reachable node is ahead of it.
+      return new Decision(
+          new Action.Promote(),
+          "I am " + me + ", new leader, and my Redis is already a primary at offset " + local.offset()
+              + ", level with or ahead of every reachable node; taking it as promoted");
+    }
     if (reference.isEmpty() || reference.get().redis().offset() <= local.offset()) {
       String previous = recorded == null || recorded.equals(me) ? null : recorded;
       boolean previousReachable = previous != null && o.peer(previous).filter(PeerStatus::reachable).isPresent();

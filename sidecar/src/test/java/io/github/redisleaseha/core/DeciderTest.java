@@ -112,8 +112,21 @@ class DeciderTest {
                        LeaseState.HANDOVER_UNTIL, Long.toString(o.wall + 10_000))); },
             Action.Promote.class, "forced failover"),
         new Row("already primary (handover target): promoted as is",
-            o -> { o.leadingNewTerm(); o.local = RedisStatus.primary("run-a", "r3", 1000, 10); },
-            Action.Promote.class, "already a primary"),
+            o -> { o.leadingNewTerm(); o.local = RedisStatus.primary("run-a", "r3", 1000, 10);
+                   o.lease = LeaseState.parse("a", 2, java.util.Map.of(LeaseState.HANDOVER_TO, "a",
+                       LeaseState.HANDOVER_UNTIL, Long.toString(o.wall + 5_000))); },
+            Action.Promote.class, "by a handover, and my Redis is already a primary"),
+        new Row("already primary by hand, another primary reachable: pause it before anything",
+            o -> { o.leadingNewTerm(); o.local = RedisStatus.primary("run-a", "r3", 900, 10); },
+            Action.PauseOldPrimary.class, "pausing writes on the previous leader b"),
+        new Row("already primary by hand, the paused previous leader ahead: step back",
+            o -> { o.leadingNewTerm(); o.local = RedisStatus.primary("run-a", "r3", 900, 10);
+                   o.term = o.term.withPausedOldPrimary("b"); },
+            Action.Release.class, "b is 100 bytes ahead and I do not replicate from it"),
+        new Row("already primary by hand, level with everyone: taken as promoted",
+            o -> { o.leadingNewTerm(); o.local = RedisStatus.primary("run-a", "r3", 1000, 10);
+                   o.term = o.term.withPausedOldPrimary("b"); },
+            Action.Promote.class, "level with or ahead of every reachable node; taking it as promoted"),
         new Row("Redis refusing connections fewer times than allowed: wait",
             o -> { o.settledLeader(); o.local = RedisStatus.UNREACHABLE; o.failures = 2; },
             Action.None.class, "refused a connection (2 of 3 checks)"),
