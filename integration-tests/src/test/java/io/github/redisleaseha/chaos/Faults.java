@@ -650,7 +650,8 @@ final class Faults {
       "switchover target's Redis frozen (SIGSTOP) 4 s right after FAILOVER was sent",
       Bound.zero("the leader aborts and keeps leading; the target held every write when FAILOVER was sent"),
       Bound.measured("writes the target acknowledges from FAILOVER on until its sidecar fences or demotes it (its first"
-          + " run of acceptance), and the other nodes' inside that run"),
+          + " run of acceptance, and, if it froze after receiving PSYNC FAILOVER, its run on resuming: its clients'"
+          + " commands in flight), and the other nodes' inside those runs"),
       false, true,
       s -> {
         Node leader = s.leader();
@@ -718,6 +719,9 @@ final class Faults {
         s.findings().note(() -> "Lease holder at the end: " + s.cluster().leaseState().holder() + " (leader before: "
             + leader.name + ")");
         boundOwnRun(s, target, detected, "FAILOVER was seen");
+        // A target frozen after it had received PSYNC FAILOVER runs it on resuming, with the commands
+        // its clients had in flight, until its sidecar fences it: a second run, unless the first is it.
+        boundOwnRunAfter(s, target, detected, resumed);
         s.findings().note("resumed " + (resumed - stopped) / 1_000_000 + " ms after the stop");
       });
 
@@ -842,23 +846,8 @@ final class Faults {
    */
   private static void boundOwnRun(Scene s, Node node, long from, String since) {
     String address = node.redis.address();
-    java.util.function.Supplier<OwnRun> run = () -> {
-      List<Writer.Ack> all = s.chaos().pinnedWriters().stream().flatMap(w -> w.acks().stream()).toList();
-      List<Long> own = all.stream().filter(a -> a.node().equals(address) && a.nanos() >= from)
-          .map(Writer.Ack::nanos).sorted().toList();
-      if (own.isEmpty()) {
-        return new OwnRun(from, from, 0, 0);
-      }
-      long first = own.get(0);
-      long last = first;
-      int n = 1;
-      while (n < own.size() && own.get(n) - last <= Checker.RUN_GAP_NANOS) {
-        last = own.get(n++);
-      }
-      long lastOwn = last;
-      long others = all.stream().filter(a -> !a.node().equals(address) && a.nanos() >= first && a.nanos() <= lastOwn).count();
-      return new OwnRun(first, last, n, others);
-    };
+    java.util.function.Supplier<OwnRun> run =
+        () -> ownRun(s.chaos().pinnedWriters().stream().flatMap(w -> w.acks().stream()).toList(), address, from);
     s.findings().splitBrainBound(() -> run.get().own() + run.get().others());
     s.findings().note(() -> {
       OwnRun r = run.get();
@@ -866,6 +855,38 @@ final class Faults {
           : node.name + " acknowledged " + r.own() + " writes after " + since + ", from " + (r.first() - from) / 1_000_000
               + " to " + (r.last() - from) / 1_000_000 + " ms after it; other nodes " + r.others() + " inside that span";
     });
+  }
+
+  /** As {@link #boundOwnRun} from {@code resumed}, when the run from {@code from} ended before it. */
+  private static void boundOwnRunAfter(Scene s, Node node, long from, long resumed) {
+    String address = node.redis.address();
+    s.findings().splitBrainBound(() -> {
+      List<Writer.Ack> all = s.chaos().pinnedWriters().stream().flatMap(w -> w.acks().stream()).toList();
+      boolean firstRunIsResume = all.stream().noneMatch(a -> a.node().equals(address) && a.nanos() >= from && a.nanos() < resumed);
+      if (firstRunIsResume) {
+        return 0L;
+      }
+      OwnRun r = ownRun(all, address, resumed);
+      return r.own() + r.others();
+    });
+  }
+
+  /** {@code address}'s first run of acknowledgements from {@code from} on, and the others' inside it. */
+  private static OwnRun ownRun(List<Writer.Ack> all, String address, long from) {
+    List<Long> own = all.stream().filter(a -> a.node().equals(address) && a.nanos() >= from)
+        .map(Writer.Ack::nanos).sorted().toList();
+    if (own.isEmpty()) {
+      return new OwnRun(from, from, 0, 0);
+    }
+    long first = own.get(0);
+    long last = first;
+    int n = 1;
+    while (n < own.size() && own.get(n) - last <= Checker.RUN_GAP_NANOS) {
+      last = own.get(n++);
+    }
+    long lastOwn = last;
+    long others = all.stream().filter(a -> !a.node().equals(address) && a.nanos() >= first && a.nanos() <= lastOwn).count();
+    return new OwnRun(first, last, n, others);
   }
 
   /** A field of an {@code INFO} reply, or null. */
