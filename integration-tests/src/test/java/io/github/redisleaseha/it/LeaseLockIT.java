@@ -108,6 +108,84 @@ class LeaseLockIT {
     }
   }
 
+  /**
+   * The idle API load: a holder renews with one update on the resourceVersion of its own last write,
+   * never reading first, and at most once per renew interval; it reads again only after a write of
+   * its was refused because someone else wrote the Lease since.
+   */
+  @Test
+  void aHolderRenewsWithOneUpdateAndReadsOnlyAfterAConflict() throws Exception {
+    try (ApiServerProcess api = ApiServerProcess.start(Path.of("target", "it", "lease-lock-" + System.currentTimeMillis(), "api.log"))) {
+      ApiClient client = new ClientBuilder().setBasePath(api.url()).build();
+      java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+      GatedLeaseLock holder = new GatedLeaseLock(client, NS, NAME, "redis-0", 4, 2500, 1000, clock::get);
+      assertThat(holder.create(record("redis-0"))).isTrue();
+      String created = version(client);
+
+      clock.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(400));
+      assertThat(holder.get().getHolderIdentity()).isEqualTo("redis-0");
+      assertThat(holder.update(record("redis-0"))).as("an attempt within the renew interval").isTrue();
+      assertThat(version(client)).as("nothing written within the renew interval").isEqualTo(created);
+
+      clock.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(700));
+      holder.get();
+      assertThat(holder.update(record("redis-0"))).isTrue();
+      assertThat(version(client)).as("renewed after the interval").isNotEqualTo(created);
+      assertThat(holder.apiReads()).as("reads by the holder").isZero();
+
+      // An operator writes the Lease (e.g. a pause mark): the holder's next renewal is refused (409),
+      // and only then does it read, and renew on what it read, keeping the operator's annotation.
+      CoordinationV1Api leases = new CoordinationV1Api(client);
+      var lease = leases.readNamespacedLease(NAME, NS).execute();
+      lease.getMetadata().setAnnotations(Map.of("example.com/note", "kept"));
+      leases.replaceNamespacedLease(NAME, NS, lease).execute();
+      clock.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1100));
+      holder.get();
+      assertThat(holder.update(record("redis-0"))).as("a renewal on a version that changed").isFalse();
+      assertThat(holder.get().getHolderIdentity()).isEqualTo("redis-0");
+      assertThat(holder.apiReads()).isEqualTo(1);
+      assertThat(holder.update(record("redis-0"))).isTrue();
+      assertThat(leases.readNamespacedLease(NAME, NS).execute().getMetadata().getAnnotations()).containsEntry("example.com/note", "kept");
+      assertThat(holder.holdsFreshLease()).isTrue();
+    }
+  }
+
+  /**
+   * A follower is answered from the Lease its leader reported in a heartbeat while heartbeats arrive,
+   * and counts expiry from when it received the report: a candidate that heard a renewal 3 s ago may
+   * not take the Lease, one that heard it more than the holder's lease duration ago may.
+   */
+  @Test
+  void aFollowerIsAnsweredFromHeartbeatsAndCountsExpiryFromTheirReceipt() throws Exception {
+    try (ApiServerProcess api = ApiServerProcess.start(Path.of("target", "it", "lease-lock-" + System.currentTimeMillis(), "api.log"))) {
+      ApiClient client = new ClientBuilder().setBasePath(api.url()).build();
+      GatedLeaseLock leader = lock(client, "redis-0");
+      assertThat(leader.create(record("redis-0"))).isTrue();
+      var reported = leader.lastLease();
+      java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+      GatedLeaseLock follower = new GatedLeaseLock(client, NS, NAME, "redis-2", 4, 2500, 1250, clock::get);
+
+      assertThat(follower.heard("redis-1", reported, java.util.concurrent.TimeUnit.SECONDS.toNanos(1)))
+          .as("a report of a Lease its sender does not hold").isFalse();
+      assertThat(follower.heard("redis-0", reported, java.util.concurrent.TimeUnit.SECONDS.toNanos(1))).isTrue();
+      assertThat(follower.get().getHolderIdentity()).isEqualTo("redis-0");
+      assertThat(follower.apiReads()).as("reads while heartbeats arrive").isZero();
+
+      clock.addAndGet(java.util.concurrent.TimeUnit.SECONDS.toNanos(3));
+      assertThat(follower.get().getHolderIdentity()).as("the heartbeat is late: a real read").isEqualTo("redis-0");
+      assertThat(follower.apiReads()).isEqualTo(1);
+      assertThat(follower.update(record("redis-2"))).as("3 s after hearing the renewal").isFalse();
+      clock.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1100));
+      follower.get();
+      assertThat(follower.update(record("redis-2"))).as("4.1 s after hearing it, nothing newer read").isTrue();
+      assertThat(holder(client)).isEqualTo("redis-2");
+    }
+  }
+
+  private static String version(ApiClient client) throws Exception {
+    return new CoordinationV1Api(client).readNamespacedLease(NAME, NS).execute().getMetadata().getResourceVersion();
+  }
+
   /** A lock on a stopped clock: a held Lease stays fresh however slow the machine is. */
   private static GatedLeaseLock lock(ApiClient client, String identity) {
     return new GatedLeaseLock(client, NS, NAME, identity, 4, 2500, () -> 1L);

@@ -141,6 +141,24 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
           + " must cover it). Env API_TIMEOUT. Default: ${DEFAULT-VALUE}.")
   Duration apiTimeout;
 
+  @Option(names = "--renew-interval", defaultValue = "${env:RENEW_INTERVAL:-1250ms}", converter = DurationConverter.class,
+      description = "How often the leader writes its renewal of the Lease (one update, no read). Longer means fewer API"
+          + " writes; it must leave room for one --api-timeout before the renew deadline. Env RENEW_INTERVAL. Default: ${DEFAULT-VALUE}.")
+  Duration renewInterval;
+
+  @Option(names = "--heartbeat-interval", defaultValue = "${env:HEARTBEAT_INTERVAL:-500ms}", converter = DurationConverter.class,
+      description = "How often the leader tells the members (over their sidecar port) that it holds the Lease; members"
+          + " read the Lease themselves only when no heartbeat came for three intervals. Env HEARTBEAT_INTERVAL. Default: ${DEFAULT-VALUE}.")
+  Duration heartbeatInterval;
+
+  @Option(names = "--peer-timeout", defaultValue = "${env:PEER_TIMEOUT:-500ms}", converter = DurationConverter.class,
+      description = "Bound on one call to another member's sidecar (connect and answer). Env PEER_TIMEOUT. Default: ${DEFAULT-VALUE}.")
+  Duration peerTimeout;
+
+  @Option(names = "--peer-http-ports", defaultValue = "${env:PEER_HTTP_PORTS}",
+      description = "Sidecar ports of static peers as name=port,... where they differ from --http-port (local clusters). Env PEER_HTTP_PORTS.")
+  String peerHttpPorts;
+
   @Option(names = "--log-format", defaultValue = "${env:LOG_FORMAT:-text}", description = "text (one readable sentence per line) or json (one JSON object per line). Env LOG_FORMAT. Default: ${DEFAULT-VALUE}.")
   LogFormat logFormat;
 
@@ -151,7 +169,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         healthInterval, healthFailures, catchupTimeout, maxLagBytes, handoverTimeout, httpPort,
         noFailover, redisUserFile, System.getenv("REDIS_USER"), redisPasswordFile, System.getenv("REDIS_PASSWORD"), kubeApiUrl,
         minReplicasToWrite, minReplicasMaxLag, redisTls, redisTlsCaFile, redisTlsCertFile, redisTlsKeyFile, roleLabel,
-        stallTimeout, apiTimeout);
+        stallTimeout, apiTimeout, renewInterval, heartbeatInterval, peerTimeout, peerHttpPorts);
   }
 
   @Override
@@ -176,7 +194,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             .writeTimeout(apiTimeout, TimeUnit.MILLISECONDS)
             .callTimeout(apiTimeout, TimeUnit.MILLISECONDS)
             .build());
-    Sidecar sidecar = new Sidecar(config, client);
+    Sidecar sidecar = new Sidecar(config, client, () -> null);
     HttpApi http;
     try {
       http = new HttpApi(config.httpPort(), sidecar, config.handoverTimeout().toMillis());

@@ -61,7 +61,11 @@ public final class ConfigValidator {
       Path redisTlsKeyFile,
       String roleLabel,
       Duration stallTimeout,
-      Duration apiTimeout) {}
+      Duration apiTimeout,
+      Duration renewInterval,
+      Duration heartbeatInterval,
+      Duration peerTimeout,
+      String peerHttpPorts) {}
 
   /** Thrown with every problem found; the message lists them one per line. */
   public static final class InvalidConfigException extends Exception {
@@ -99,6 +103,7 @@ public final class ConfigValidator {
     port(p, "--http-port (HTTP_PORT)", r.httpPort());
 
     List<Member> peers = parsePeers(p, r.peers());
+    java.util.Map<String, Integer> peerHttpPorts = parsePeerHttpPorts(p, r.peerHttpPorts(), peers);
     boolean hasSelector = !blank(r.peerSelector());
     if (peers.isEmpty() && !hasSelector) {
       p.add("--peers (PEERS) or --peer-selector (PEER_SELECTOR): one of them is required to find the other pods");
@@ -171,7 +176,38 @@ public final class ConfigValidator {
         r.redisUserFile(),
         r.redisPasswordFile(),
         r.stallTimeout(),
-        r.apiTimeout());
+        r.apiTimeout(),
+        r.renewInterval(),
+        r.heartbeatInterval(),
+        r.peerTimeout(),
+        peerHttpPorts);
+  }
+
+  /** {@code name=port,...}: each name one of the static peers. */
+  private static java.util.Map<String, Integer> parsePeerHttpPorts(List<String> p, String text, List<Member> peers) {
+    java.util.Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+    if (blank(text)) {
+      return ports;
+    }
+    for (String item : text.split(",")) {
+      String entry = item.trim();
+      int eq = entry.indexOf('=');
+      String name = eq > 0 ? entry.substring(0, eq) : "";
+      int port;
+      try {
+        port = eq > 0 ? Integer.parseInt(entry.substring(eq + 1)) : -1;
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65535) {
+        p.add("--peer-http-ports (PEER_HTTP_PORTS): '" + entry + "' is not name=port with a port of 1-65535");
+      } else if (peers.stream().noneMatch(m -> m.name().equals(name))) {
+        p.add("--peer-http-ports (PEER_HTTP_PORTS): '" + name + "' is not one of --peers (PEERS)");
+      } else {
+        ports.put(name, port);
+      }
+    }
+    return ports;
   }
 
   /** TLS when asked for or when any TLS file is given; null for plain TCP. */
@@ -216,6 +252,23 @@ public final class ConfigValidator {
           + Durations.format(retry) + " >= " + Durations.format(renew) + ")");
     }
     positive(p, "--api-timeout (API_TIMEOUT)", r.apiTimeout());
+    Duration interval = r.renewInterval();
+    if (interval.compareTo(retry) < 0) {
+      p.add("--renew-interval (RENEW_INTERVAL): must not be shorter than --retry-period (" + Durations.format(interval)
+          + " < " + Durations.format(retry) + ")");
+    } else if (interval.plus(r.apiTimeout()).compareTo(renew) > 0) {
+      p.add("--renew-interval (RENEW_INTERVAL): plus --api-timeout must not exceed --renew-deadline ("
+          + Durations.format(interval) + " + " + Durations.format(r.apiTimeout()) + " > " + Durations.format(renew)
+          + "): a renewal that times out must leave the leader time to fence");
+    }
+    if (r.heartbeatInterval().toMillis() < 50 || r.heartbeatInterval().compareTo(renew) >= 0) {
+      p.add("--heartbeat-interval (HEARTBEAT_INTERVAL): must be at least 50ms and shorter than --renew-deadline, got "
+          + Durations.format(r.heartbeatInterval()));
+    }
+    if (r.peerTimeout().toMillis() < 10 || r.peerTimeout().compareTo(renew) >= 0) {
+      p.add("--peer-timeout (PEER_TIMEOUT): must be at least 10ms and shorter than --renew-deadline, got "
+          + Durations.format(r.peerTimeout()));
+    }
     if (renew.compareTo(lease) < 0 && !r.healthInterval().isNegative() && !r.apiTimeout().isNegative()) {
       // The fencing margin: after the renew deadline the fence guard needs up to one guard period to
       // send the pause and one Redis command timeout for its reply; a leader write sent just before

@@ -49,6 +49,13 @@ import java.util.List;
  *     Too long, and writes wait that long on a Redis that will not come back.
  * @param apiTimeout bound on one API request. Part of the fencing margin: a leader write sent while
  *     the Lease was fresh lands at most this much later.
+ * @param renewInterval how often the leader writes its renewal. The main term of an idle cluster's API
+ *     load (one update per interval). Too long, and a renewal that fails leaves no second attempt
+ *     before the renew deadline; at least one API timeout must fit between the two.
+ * @param heartbeatInterval how often the leader tells the members it holds the Lease (peer HTTP, no API
+ *     request). Members trust a heartbeat for three intervals and read the Lease themselves after that.
+ * @param peerTimeout bound on one call to another member's sidecar
+ * @param peerHttpPorts sidecar ports of static peers that differ from {@code httpPort} (local clusters)
  */
 public record SidecarConfig(
     String podName,
@@ -81,7 +88,20 @@ public record SidecarConfig(
     java.nio.file.Path redisUserFile,
     java.nio.file.Path redisPasswordFile,
     Duration stallTimeout,
-    Duration apiTimeout) {
+    Duration apiTimeout,
+    Duration renewInterval,
+    Duration heartbeatInterval,
+    Duration peerTimeout,
+    java.util.Map<String, Integer> peerHttpPorts) {
+
+  public SidecarConfig {
+    peerHttpPorts = java.util.Map.copyOf(peerHttpPorts);
+  }
+
+  /** The port of {@code peer}'s sidecar HTTP API. */
+  public int httpPortOf(String peer) {
+    return peerHttpPorts.getOrDefault(peer, httpPort);
+  }
 
   /** The fence guard's period: how long after the renew deadline a fence may take to be sent. */
   public static final Duration GUARD_PERIOD = Duration.ofMillis(50);

@@ -25,6 +25,9 @@ public sealed interface Action {
   /** Record the promotion on the Lease annotations. */
   record Annotate() implements Action {}
 
+  /** Record the cluster's members (this pod and the peers it discovers) on the Lease. */
+  record RecordMembers(java.util.Set<String> members) implements Action {}
+
   /** Point the write Service's EndpointSlice or Endpoints at this pod. */
   record Publish() implements Action {}
 

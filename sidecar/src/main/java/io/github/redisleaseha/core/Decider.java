@@ -125,6 +125,15 @@ public final class Decider {
                 + peer.redis().role() + ") to replicate from me");
       }
     }
+    java.util.Set<String> members = new java.util.TreeSet<>();
+    members.add(me);
+    o.peers().forEach(p -> members.add(p.name()));
+    if (!members.equals(lease.members())) {
+      return new Decision(
+          new Action.RecordMembers(members),
+          "I am " + me + ", leader; recording the members " + String.join(", ", members) + " on the Lease"
+              + (lease.members().isEmpty() ? "" : " (was " + String.join(", ", new java.util.TreeSet<>(lease.members())) + ")"));
+    }
     return Decision.none(
         "I am " + me + ", leader at offset " + local.offset() + ", " + inSync(o) + " of "
             + o.peers().size() + " peers replicating");

@@ -35,6 +35,14 @@ public final class Eligibility {
       return Optional.of("I stepped back a moment ago (after handing over, or for a more up-to-date peer)");
     }
     LeaseState lease = o.lease();
+    if (o.promise() != null && o.promise().binds(o.nowMillis())) {
+      return Optional.of("I promised " + o.promise().leader() + " (failsafe: the API server is unreachable) not to take"
+          + " over for another " + (o.promise().untilMillis() - o.nowMillis()) + " ms");
+    }
+    if (!lease.members().isEmpty() && !lease.members().contains(o.self().name())) {
+      return Optional.of("I am not among the members recorded on the Lease (" + String.join(", ", new java.util.TreeSet<>(lease.members()))
+          + "); the leader records me once it sees my pod");
+    }
     boolean handoverToMe = lease.handoverActive(o.wallMillis()) && o.self().name().equals(lease.handoverTo());
     if (lease.handoverActive(o.wallMillis()) && !handoverToMe) {
       return Optional.of("a handover to " + lease.handoverTo() + " is in progress");

@@ -39,8 +39,12 @@ package io.github.redisleaseha.core;
  *       (commands already on the stalled Redis's connections) the README states.
  * </ol>
  *
- * <p>Room for the next issue: a leader kept by its peers while the API server is away will be one more
- * input that counts as a fresh Lease.
+ * <p>"Fresh" includes failsafe: a leader whose renewals go unanswered (the API server is away) while
+ * every recorded member has promised, within the renew deadline, not to take over ({@link Failsafe})
+ * counts as holding a fresh Lease, by the same arithmetic: a promise on a heartbeat sent at {@code s}
+ * holds the members back until a lease duration after they received it, and keeps the leader only
+ * until {@code s} plus the renew deadline. A renewal a member made on the leader's behalf counts from
+ * the send time of the heartbeat that asked for it.
  */
 public final class FenceRule {
 
@@ -56,7 +60,8 @@ public final class FenceRule {
    * @param health how the local Redis answered its last check
    * @param gone the verified Redis process is no longer running
    * @param unansweredMillis how long the local Redis has not answered (0 while it answers)
-   * @param leaseFresh this node holds the Lease, renewed within the renew deadline
+   * @param leaseFresh this node holds the Lease, renewed within the renew deadline (directly, by a member on its
+   *     behalf, or kept by its members' failsafe promises)
    * @param promoted this term has promoted the local Redis
    * @param handoverFence a handover under way wants writes paused here
    * @param handoverTarget the local Redis is a primary by a handover to this node, which awaits the Lease

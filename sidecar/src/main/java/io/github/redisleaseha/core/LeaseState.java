@@ -21,6 +21,9 @@ import java.util.Map;
  * @param forced the handover was forced by an operator ({@code failover --to}): its target may take
  *     the Lease even if it lags or lacks the leader's history
  * @param paused maintenance mode: no automatic failover (set by {@code pause}, removed by {@code resume})
+ * @param members the cluster's members as the leader last recorded them (pod names); empty if none
+ *     are recorded. Only a recorded member may acquire the Lease, and a leader in failsafe needs a
+ *     promise from every one of them ({@link Failsafe}).
  */
 public record LeaseState(
     String holder,
@@ -34,7 +37,8 @@ public record LeaseState(
     String handoverTo,
     long handoverUntilMillis,
     boolean forced,
-    boolean paused) {
+    boolean paused,
+    java.util.Set<String> members) {
 
   public static final String PREFIX = "redis-lease-ha.io/";
   public static final String LEADER = PREFIX + "leader";
@@ -46,11 +50,20 @@ public record LeaseState(
   public static final String HANDOVER_UNTIL = PREFIX + "handover-until";
   public static final String FORCED = PREFIX + "forced";
   public static final String PAUSED = PREFIX + "paused";
+  public static final String MEMBERS = PREFIX + "members";
 
   /** Longest value we accept from an annotation; anything longer is hostile or broken. */
   private static final int MAX_VALUE_LENGTH = 253;
+  /** Longest member list we accept: 64 pod names of 63 characters. */
+  private static final int MAX_MEMBERS_LENGTH = 64 * 64;
+  private static final java.util.regex.Pattern MEMBER_NAME = java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
-  public static final LeaseState UNKNOWN = new LeaseState(null, 0, null, null, 0, null, -1, -1, null, 0, false, false);
+  public static final LeaseState UNKNOWN =
+      new LeaseState(null, 0, null, null, 0, null, -1, -1, null, 0, false, false, java.util.Set.of());
+
+  public LeaseState {
+    members = java.util.Set.copyOf(members);
+  }
 
   public static LeaseState parse(String holder, Integer transitions, Map<String, String> annotations) {
     Map<String, String> a = annotations == null ? Map.of() : annotations;
@@ -78,7 +91,28 @@ public record LeaseState(
         text(a.get(HANDOVER_TO)),
         Math.max(0, number(a.get(HANDOVER_UNTIL))),
         "true".equals(text(a.get(FORCED))),
-        "true".equals(text(a.get(PAUSED))));
+        "true".equals(text(a.get(PAUSED))),
+        members(a.get(MEMBERS)));
+  }
+
+  /** A comma-separated list of pod names; anything that does not parse as one makes the whole list absent. */
+  private static java.util.Set<String> members(String value) {
+    if (value == null || value.isBlank() || value.length() > MAX_MEMBERS_LENGTH) {
+      return java.util.Set.of();
+    }
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    for (String name : value.split(",")) {
+      if (!MEMBER_NAME.matcher(name.trim()).matches()) {
+        return java.util.Set.of();
+      }
+      names.add(name.trim());
+    }
+    return names;
+  }
+
+  /** The annotation recording {@code members}, sorted, as the leader writes it. */
+  public static Map<String, String> membersAnnotation(java.util.Collection<String> members) {
+    return Map.of(MEMBERS, String.join(",", new java.util.TreeSet<>(members)));
   }
 
   private static String text(String value) {

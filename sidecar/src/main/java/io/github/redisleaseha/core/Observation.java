@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param steppedBackUntilMillis monotonic time until which this node stays out after stepping back
  * @param fenceConfirmed the fence owner's last pause of the local Redis was acknowledged
  * @param handover the graceful handover of this leader under way, or null
+ * @param promise this member's last failsafe promise to a leader, or null
  */
 public record Observation(
     long nowMillis,
@@ -42,7 +43,8 @@ public record Observation(
     boolean fenceConfirmed,
     String endpointTarget,
     long steppedBackUntilMillis,
-    Handover handover) {
+    Handover handover,
+    Failsafe.Promise promise) {
 
   /** A graceful handover of this node is under way. */
   public boolean handingOver() {

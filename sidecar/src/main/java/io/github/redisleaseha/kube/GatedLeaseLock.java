@@ -51,6 +51,34 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Explicit release.</b> {@link #release} frees the Lease itself: the client's
  *       {@code close()} skips the release when its executors do not stop within whole seconds of the
  *       retry period, which is always the case for sub-second retry periods.
+ *   <li><b>Few API requests.</b> The elector asks for the Lease ({@link #get}) and writes it
+ *       ({@link #update}) on every attempt, every retry period, on every node: about 7 requests a
+ *       second for an idle 3-node cluster. Here:
+ *       <ul>
+ *         <li>a holder is answered from its own last successful write, so a renewal is one update on
+ *             the resourceVersion of that write; the API answers 409 if anyone wrote the Lease since,
+ *             and only then is the Lease read again (the cache is dropped on every failed write);
+ *         <li>a holder renews only once per {@code renewInterval} (since the last renewal was
+ *             <i>sent</i>); an attempt in between is answered "held" without a write. That answer is
+ *             true: the last renewal was sent less than the renew interval ago, which is below the
+ *             renew deadline, so {@link #holdsFreshLease()} holds. A failed renewal is retried every
+ *             retry period as before;
+ *         <li>a non-holder is answered from the Lease its leader last reported in a heartbeat
+ *             ({@link #heard}) while heartbeats arrive in time, and reads the API otherwise.
+ *       </ul>
+ *       None of this weakens the expiry rule above. A heartbeat carries the Lease exactly as the
+ *       holder's write returned it, and is sent after that write was <i>sent</i>; a follower that
+ *       takes the heartbeat's resourceVersion as "seen changed" at the moment it receives it counts
+ *       expiry from a later point than a read would have given. A stale heartbeat (overtaken by a read)
+ *       can only make a version look newly changed again, which postpones expiry, never advances it.
+ *   <li><b>Renewal by a member, and failsafe.</b> A member that reaches the API server may renew the
+ *       Lease for a leader that cannot ({@link #renewFor}: an update on the version it read, holder
+ *       unchanged, refused by the API if anyone wrote since); the leader counts it from the send time
+ *       of the heartbeat that asked ({@link #renewedBy}), which precedes the write, so the argument of
+ *       the renewal clock above holds unchanged. When nobody reaches the API server, a term whose
+ *       renewals go unanswered lasts while {@code core.Failsafe} keeps it (every member promised), even
+ *       past the elector's own renew deadline ({@link #endTerm}); a later elector renews on this node's
+ *       last write, and any answer showing another writer ends the term at once.
  * </ul>
  */
 public final class GatedLeaseLock implements Lock {
@@ -63,6 +91,7 @@ public final class GatedLeaseLock implements Lock {
   private final String identity;
   private final int leaseDurationSeconds;
   private final long renewDeadlineNanos;
+  private final long renewIntervalNanos;
   private final LongSupplier nanoTime;
   private final RateLimitedLog apiErrors = new RateLimitedLog(log, 30_000);
   private final RateLimitedLog refusals = new RateLimitedLog(log, 10_000);
@@ -87,6 +116,38 @@ public final class GatedLeaseLock implements Lock {
   private volatile boolean termActive;
   private volatile long lastRenewSentNanos;
   private volatile long renewals;
+  /** This node's last successful write as holder, while no write of ours failed since: what get() answers a holder. */
+  private volatile V1Lease ownWrite;
+  /** Until when (monotonic) the Lease last reported by the leader's heartbeat stands in for a read. */
+  private volatile long heardUntilNanos;
+  private volatile boolean heardTrusted;
+  private volatile long apiReads;
+  /** How the last Lease request of this node ended; failsafe starts only on {@link Outcome#UNREACHABLE}. */
+  private volatile Outcome lastOutcome = Outcome.ANSWERED;
+  /** Keeps a term whose renewals fail alive while its members' promises hold ({@code core.Failsafe}). */
+  private volatile java.util.function.BooleanSupplier keptByMembers = () -> false;
+  /** The elector stopped leading while failsafe kept the term; the term ends once failsafe no longer keeps it. */
+  private volatile boolean electorGone;
+
+  /** How a Lease request ended. */
+  public enum Outcome {
+    /** The API server answered (success, or a 404 that is itself an answer). */
+    ANSWERED,
+    /** No answer: a transport error, a timeout, or a 5xx. The only outcome failsafe starts on. */
+    UNREACHABLE,
+    /** 409: someone wrote the Lease since this node read it. */
+    CONFLICT,
+    /** Any other 4xx: the request was refused. */
+    REFUSED;
+
+    static Outcome of(ApiException e) {
+      int code = e.getCode();
+      if (code == 0 || code >= 500) {
+        return UNREACHABLE;
+      }
+      return code == 409 ? CONFLICT : code == 404 ? ANSWERED : REFUSED;
+    }
+  }
   private volatile boolean releasing;
   /** The resourceVersion of the Lease as last read, and when (monotonic) it was first seen. */
   private volatile String observedVersion;
@@ -100,12 +161,29 @@ public final class GatedLeaseLock implements Lock {
       int leaseDurationSeconds,
       long renewDeadlineMillis,
       LongSupplier nanoTime) {
+    this(client, namespace, name, identity, leaseDurationSeconds, renewDeadlineMillis, 0, nanoTime);
+  }
+
+  /**
+   * @param renewIntervalMillis how often a holder writes its renewal (0: on every attempt of the
+   *     elector); below the renew deadline by at least one API request timeout
+   */
+  public GatedLeaseLock(
+      ApiClient client,
+      String namespace,
+      String name,
+      String identity,
+      int leaseDurationSeconds,
+      long renewDeadlineMillis,
+      long renewIntervalMillis,
+      LongSupplier nanoTime) {
     this.api = new CoordinationV1Api(client);
     this.namespace = namespace;
     this.name = name;
     this.identity = identity;
     this.leaseDurationSeconds = leaseDurationSeconds;
     this.renewDeadlineNanos = TimeUnit.MILLISECONDS.toNanos(renewDeadlineMillis);
+    this.renewIntervalNanos = TimeUnit.MILLISECONDS.toNanos(renewIntervalMillis);
     this.nanoTime = nanoTime;
   }
 
@@ -140,11 +218,48 @@ public final class GatedLeaseLock implements Lock {
    * endpoint, lifting a fence) is preceded by this check.
    */
   public boolean holdsFreshLease() {
-    return termActive && !releasing && nanoTime.getAsLong() - lastRenewSentNanos < renewDeadlineNanos;
+    return termAlive() && !releasing && (renewedWithinDeadline() || keptByMembers.getAsBoolean());
+  }
+
+  /** The last renewal (direct, or by a member on this node's behalf) was sent within the renew deadline. */
+  public boolean renewedWithinDeadline() {
+    return termActive && nanoTime.getAsLong() - lastRenewSentNanos < renewDeadlineNanos;
   }
 
   public boolean termActive() {
+    return termAlive();
+  }
+
+  /**
+   * The term, ended here if the elector has stopped and failsafe no longer keeps it: from then on this
+   * node contends like anyone else.
+   */
+  private boolean termAlive() {
+    if (termActive && electorGone && !renewedWithinDeadline() && !keptByMembers.getAsBoolean()) {
+      termActive = false;
+      ownWrite = null;
+      log.info("My term is over: my renewals failed and failsafe no longer keeps me");
+    }
     return termActive;
+  }
+
+  /** Sets the failsafe test (see {@code core.Failsafe}): true while every member's promise holds. */
+  public void setKeptByMembers(java.util.function.BooleanSupplier kept) {
+    this.keptByMembers = kept;
+  }
+
+  /** The last Lease request of this node got no answer (transport error, timeout, 5xx). */
+  public boolean apiUnreachable() {
+    return lastOutcome == Outcome.UNREACHABLE;
+  }
+
+  /**
+   * The leader should ask its members for help: its last Lease request got no answer, or its renewal
+   * is {@code slackNanos} overdue.
+   */
+  public boolean renewalInTrouble(long slackNanos) {
+    return termActive && (lastOutcome == Outcome.UNREACHABLE
+        || nanoTime.getAsLong() - lastRenewSentNanos > renewIntervalNanos + slackNanos);
   }
 
   /** Milliseconds since the last successful renewal was sent, or -1 outside a term. */
@@ -152,8 +267,16 @@ public final class GatedLeaseLock implements Lock {
     return termActive ? TimeUnit.NANOSECONDS.toMillis(nanoTime.getAsLong() - lastRenewSentNanos) : -1;
   }
 
-  /** Called when the elector stops leading: the term is over whatever the Lease still says. */
+  /**
+   * Called when the elector stops leading: the term is over whatever the Lease still says, unless
+   * failsafe keeps it (every member promised; the API server is unreachable). Then the term lasts
+   * while failsafe keeps it, and continues if a later elector renews on this node's last write.
+   */
   public void endTerm() {
+    if (termActive && !releasing && !renewedWithinDeadline() && keptByMembers.getAsBoolean()) {
+      electorGone = true;
+      return;
+    }
     termActive = false;
   }
 
@@ -171,12 +294,28 @@ public final class GatedLeaseLock implements Lock {
     }
   }
 
+  /**
+   * The elector's read. A holder is answered from its own last write, a follower from its leader's
+   * last heartbeat while heartbeats arrive in time; otherwise the API is read (see the class comment).
+   */
   @Override
   public synchronized LeaderElectionRecord get() throws ApiException {
+    V1Lease cached = termActive ? ownWrite : heardTrusted && heardUntilNanos - nanoTime.getAsLong() > 0 ? last : null;
+    if (cached != null) {
+      readByThisThread.set(cached);
+      return recordOf(cached.getSpec());
+    }
+    return read();
+  }
+
+  /** Reads the Lease from the API server, always. */
+  public synchronized LeaderElectionRecord read() throws ApiException {
     V1Lease lease;
     try {
+      apiReads++;
       lease = api.readNamespacedLease(name, namespace).execute();
     } catch (ApiException e) {
+      lastOutcome = Outcome.of(e);
       if (e.getCode() != 404) {
         apiFailure("Could not read Lease " + describe(), e);
       } else {
@@ -184,6 +323,7 @@ public final class GatedLeaseLock implements Lock {
       }
       throw e;
     }
+    lastOutcome = Outcome.ANSWERED;
     apiErrors.recovered("Lease " + describe() + " is readable again");
     remember(lease);
     readByThisThread.set(lease);
@@ -206,10 +346,12 @@ public final class GatedLeaseLock implements Lock {
       V1Lease created = api.createNamespacedLease(namespace, lease).execute();
       remember(created);
       readByThisThread.set(created);
-      wrote(record, sent);
+      wrote(created, record, sent);
       log.info("Created Lease {} held by {}", describe(), record.getHolderIdentity());
+      lastOutcome = Outcome.ANSWERED;
       return true;
     } catch (ApiException e) {
+      lastOutcome = Outcome.of(e);
       if (e.getCode() != 409) {
         apiFailure("Could not create Lease " + describe(), e);
       }
@@ -223,6 +365,9 @@ public final class GatedLeaseLock implements Lock {
     if (!mayWrite(record) || base == null || !holderExpired(base, record)) {
       return false;
     }
+    if (renewedRecently(base, record)) {
+      return true;
+    }
     V1Lease lease = copy(base);
     lease.setSpec(specOf(record));
     long sent = nanoTime.getAsLong();
@@ -231,14 +376,31 @@ public final class GatedLeaseLock implements Lock {
       apiErrors.recovered("Lease " + describe() + " is writable again");
       remember(updated);
       readByThisThread.set(updated);
-      wrote(record, sent);
+      wrote(updated, record, sent);
+      lastOutcome = Outcome.ANSWERED;
       return true;
     } catch (ApiException e) {
+      // Without an answer the write may or may not have landed: the next renewal still goes on this
+      // node's last known version (a 409 then shows it landed, and only then is the Lease read).
+      lastOutcome = Outcome.of(e);
+      if (lastOutcome != Outcome.UNREACHABLE) {
+        ownWrite = null;
+      }
       if (e.getCode() != 409) {
         apiFailure("Could not update Lease " + describe(), e);
       }
       return false;
     }
+  }
+
+  /**
+   * True if {@code record} renews this node's own term and the last renewal was sent less than the
+   * renew interval ago: the Lease is fresh and the write would only move its renewTime.
+   */
+  private boolean renewedRecently(V1Lease base, LeaderElectionRecord record) {
+    return termActive && renewIntervalNanos > 0 && identity.equals(record.getHolderIdentity())
+        && base.getSpec() != null && identity.equals(base.getSpec().getHolderIdentity())
+        && nanoTime.getAsLong() - lastRenewSentNanos < renewIntervalNanos;
   }
 
   /**
@@ -306,6 +468,7 @@ public final class GatedLeaseLock implements Lock {
    * the new holder set on its Redis.
    */
   private void lost(String why) {
+    ownWrite = null;
     if (termActive) {
       termActive = false;
       log.info("My term is over: {}", why);
@@ -317,8 +480,10 @@ public final class GatedLeaseLock implements Lock {
     return renewals;
   }
 
-  private void wrote(LeaderElectionRecord record, long sentNanos) {
+  private void wrote(V1Lease written, LeaderElectionRecord record, long sentNanos) {
     if (identity.equals(record.getHolderIdentity())) {
+      ownWrite = written;
+      electorGone = false;
       renewals++;
       lastRenewSentNanos = sentNanos;
       boolean acquired = !termActive;
@@ -351,9 +516,18 @@ public final class GatedLeaseLock implements Lock {
     V1Lease lease = copy(base);
     lease.getMetadata().setAnnotations(LeaseState.merge(lease.getMetadata().getAnnotations(), annotations));
     try {
-      remember(api.replaceNamespacedLease(name, namespace, lease).execute());
+      V1Lease written = api.replaceNamespacedLease(name, namespace, lease).execute();
+      remember(written);
+      if (termActive) {
+        ownWrite = written;
+      }
+      lastOutcome = Outcome.ANSWERED;
       return true;
     } catch (ApiException e) {
+      lastOutcome = Outcome.of(e);
+      if (lastOutcome != Outcome.UNREACHABLE) {
+        ownWrite = null;
+      }
       apiFailure("Could not annotate Lease " + describe(), e);
       refreshQuietly();
       return false;
@@ -368,8 +542,11 @@ public final class GatedLeaseLock implements Lock {
   public synchronized boolean release(Map<String, String> annotations) {
     releasing = true;
     termActive = false;
+    electorGone = false;
+    ownWrite = null;
     for (int attempt = 0; attempt < 3; attempt++) {
       try {
+        apiReads++;
         V1Lease lease = api.readNamespacedLease(name, namespace).execute();
         remember(lease);
         V1LeaseSpec spec = lease.getSpec();
@@ -399,6 +576,7 @@ public final class GatedLeaseLock implements Lock {
 
   private void refreshQuietly() {
     try {
+      apiReads++;
       remember(api.readNamespacedLease(name, namespace).execute());
     } catch (ApiException e) {
       log.debug("Could not re-read Lease {}", describe(), e);
@@ -423,6 +601,107 @@ public final class GatedLeaseLock implements Lock {
             spec == null ? null : spec.getHolderIdentity(),
             spec == null ? null : spec.getLeaseTransitions(),
             meta == null ? null : meta.getAnnotations());
+  }
+
+  /** What a member's renewal on its leader's behalf came to. */
+  public record ProxyRenewal(Outcome outcome, V1Lease renewed, String holderSeen, String problem) {}
+
+  /**
+   * A member renews the Lease on behalf of its leader {@code holder}, whose heartbeat it holds: reads
+   * the Lease and, if it still names {@code holder} and no operator forced a failover elsewhere,
+   * writes it back with a new renewTime on the resourceVersion it read, holder unchanged. A 409 or
+   * another holder changes nothing. The leader counts the renewal from the send time of the heartbeat
+   * that asked for it, which precedes this write, so others' expiry (counted from when they see the
+   * write) stays later than the leader's renew deadline.
+   */
+  public synchronized ProxyRenewal renewFor(String holder) {
+    V1Lease lease;
+    try {
+      apiReads++;
+      lease = api.readNamespacedLease(name, namespace).execute();
+    } catch (ApiException e) {
+      return new ProxyRenewal(Outcome.of(e), null, null, "reading the Lease: " + describe(e));
+    }
+    remember(lease);
+    V1LeaseSpec spec = lease.getSpec();
+    String seen = spec == null || spec.getHolderIdentity() == null ? "" : spec.getHolderIdentity();
+    if (!holder.equals(seen)) {
+      return new ProxyRenewal(Outcome.ANSWERED, null, seen, "the Lease names " + (seen.isEmpty() ? "no holder" : seen));
+    }
+    LeaseState current = state;
+    if (current.forced() && current.handoverActive(System.currentTimeMillis()) && !holder.equals(current.handoverTo())) {
+      return new ProxyRenewal(Outcome.ANSWERED, null, seen, "an operator forced a failover to " + current.handoverTo());
+    }
+    V1Lease renewed = copy(lease);
+    renewed.setSpec(new V1LeaseSpec()
+        .holderIdentity(spec.getHolderIdentity())
+        .leaseDurationSeconds(spec.getLeaseDurationSeconds())
+        .leaseTransitions(spec.getLeaseTransitions())
+        .acquireTime(spec.getAcquireTime())
+        .renewTime(OffsetDateTime.now(ZoneOffset.UTC)));
+    try {
+      V1Lease written = api.replaceNamespacedLease(name, namespace, renewed).execute();
+      remember(written);
+      return new ProxyRenewal(Outcome.ANSWERED, written, seen, null);
+    } catch (ApiException e) {
+      return new ProxyRenewal(Outcome.of(e), null, seen, "renewing the Lease: " + describe(e));
+    }
+  }
+
+  private static String describe(ApiException e) {
+    return e.getCode() == 0 ? "no answer (" + (e.getCause() == null ? "transport error" : e.getCause().getClass().getSimpleName()) + ")"
+        : "HTTP " + e.getCode();
+  }
+
+  /**
+   * A member renewed this node's Lease on its behalf ({@link #renewFor}) when asked by the heartbeat
+   * sent at {@code askedAtNanos}: the renewal counts from that send time. Taken only within a live
+   * term, for a Lease that names this node, and if newer than the last renewal.
+   */
+  public synchronized boolean renewedBy(String member, V1Lease lease, long askedAtNanos) {
+    V1LeaseSpec spec = lease.getSpec();
+    if (!termAlive() || releasing || spec == null || !identity.equals(spec.getHolderIdentity())
+        || askedAtNanos - lastRenewSentNanos <= 0) {
+      return false;
+    }
+    remember(lease);
+    ownWrite = lease;
+    lastRenewSentNanos = askedAtNanos;
+    renewals++;
+    log.debug("{} renewed my Lease on my behalf", member);
+    return true;
+  }
+
+  /**
+   * The Lease as the holder {@code from} reported it in a heartbeat received now, standing in for
+   * reads until {@code freshForNanos} from now. Ignored while this node is in a term of its own, or
+   * when the reported Lease is not held by its sender. Returns whether it was taken.
+   */
+  public synchronized boolean heard(String from, V1Lease lease, long freshForNanos) {
+    V1LeaseSpec spec = lease.getSpec();
+    if (termActive || spec == null || from == null || !from.equals(spec.getHolderIdentity())
+        || lease.getMetadata() == null || !name.equals(lease.getMetadata().getName())) {
+      return false;
+    }
+    remember(lease);
+    heardUntilNanos = nanoTime.getAsLong() + freshForNanos;
+    heardTrusted = true;
+    return true;
+  }
+
+  /** Heartbeats no longer stand in for reads (the leader reported trouble, or one came late). */
+  public void stopTrustingHeartbeats() {
+    heardTrusted = false;
+  }
+
+  /** The Lease as last read or written, as the API returned it (what a heartbeat reports), or null. */
+  public V1Lease lastLease() {
+    return last;
+  }
+
+  /** How many times this node read the Lease from the API server. */
+  public long apiReads() {
+    return apiReads;
   }
 
   private static V1Lease copy(V1Lease lease) {

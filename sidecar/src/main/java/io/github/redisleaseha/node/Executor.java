@@ -73,6 +73,7 @@ final class Executor {
         case Action.Promote promote -> promote(o);
         case Action.Annotate annotate -> lock.annotate(
             LeaseState.promotionAnnotations(config.self(), o.local().replId(), state.term.promotionOffset(), state.term.epoch()));
+        case Action.RecordMembers record -> lock.annotate(LeaseState.membersAnnotation(record.members()));
         case Action.Publish publish -> {
           if (lock.holdsFreshLease()) {
             endpoint.publish(config.self());

@@ -4,6 +4,7 @@ import io.github.redisleaseha.config.SidecarConfig;
 import io.github.redisleaseha.core.Decider;
 import io.github.redisleaseha.core.Decision;
 import io.github.redisleaseha.core.Eligibility;
+import io.github.redisleaseha.core.Failsafe;
 import io.github.redisleaseha.core.Handover;
 import io.github.redisleaseha.core.LeaseState;
 import io.github.redisleaseha.core.Member;
@@ -52,8 +53,15 @@ import redis.clients.jedis.JedisClientConfig;
 public final class Sidecar implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
-  private static final long ENDPOINT_RECHECK_MILLIS = 5_000;
-  private static final long PEER_REFRESH_MILLIS = 5_000;
+  /**
+   * How often a leader re-reads its write endpoint to repair a hand edit, and how often peers are
+   * re-listed (every {@link #PEER_REFRESH_UNREACHABLE_MILLIS} while one does not answer): the API
+   * requests of an idle cluster besides the renewals.
+   */
+  private static final long ENDPOINT_RECHECK_MILLIS = 20_000;
+  private static final long PEER_REFRESH_MILLIS = 30_000;
+  private static final long PEER_REFRESH_UNREACHABLE_MILLIS = 5_000;
+  private static final long HEARTBEAT_TICK_MILLIS = 20;
   private static final long HANDOVER_POLL_MILLIS = 5;
 
   private final SidecarConfig config;
@@ -69,6 +77,11 @@ public final class Sidecar implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("control").daemon(true).factory());
   private final ScheduledExecutorService guard =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("fence-guard").daemon(true).factory());
+  private final ScheduledExecutorService heartbeat =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("heartbeat").daemon(true).factory());
+  private final Heartbeats heartbeats;
+  private final HeartbeatListener listener;
+  private String lastFailsafe;
   private final RateLimitedLog loopErrors = new RateLimitedLog(log, 10_000);
   private final SidecarMetrics metrics = new SidecarMetrics();
   private final EventRecorder events;
@@ -90,7 +103,11 @@ public final class Sidecar implements AutoCloseable {
   private String lastIneligibility;
   private java.util.concurrent.ScheduledFuture<?> nextTick;
 
-  public Sidecar(SidecarConfig config, ApiClient apiClient) {
+  /**
+   * @param authorization the {@code Authorization} header value of calls to other members' sidecars
+   *     (the cluster key), or null when there is none: then no heartbeats are sent
+   */
+  public Sidecar(SidecarConfig config, ApiClient apiClient, java.util.function.Supplier<String> authorization) {
     this.config = config;
     this.decider = new Decider(config.policy());
     this.lock =
@@ -101,6 +118,7 @@ public final class Sidecar implements AutoCloseable {
             config.podName(),
             (int) config.leaseDuration().toSeconds(),
             config.renewDeadline().toMillis(),
+            config.renewInterval().toMillis(),
             System::nanoTime);
     this.election = new Election(lock, config.leaseDuration(), config.renewDeadline(), config.retryPeriod());
     this.endpoint = new WriteEndpoint(apiClient, config.namespace(), config.writeService(), config.endpointsMode());
@@ -130,6 +148,11 @@ public final class Sidecar implements AutoCloseable {
     this.peers = new Peers(redisClientConfig);
     this.executor = new Executor(config, state, lock, election, endpoint, local, peers, fence, events, timing);
     this.roleLabel = config.roleLabel() == null ? null : new RoleLabel(apiClient, config.namespace(), config.podName(), config.roleLabel());
+    this.heartbeats = new Heartbeats(config.podName(), lock, discovery::peers, this::sidecarUrl, authorization,
+        config.heartbeatInterval(), config.peerTimeout(), System::nanoTime);
+    this.listener = new HeartbeatListener(lock, this::localPrimary, config.heartbeatInterval(), config.peerTimeout(),
+        (int) config.leaseDuration().toSeconds(), System::nanoTime);
+    lock.setKeptByMembers(() -> failsafe().isEmpty());
     lock.setEligibility(this::eligibility);
     lock.onAcquired(this::wake);
     lock.onRefused(reason -> events.record(Kind.PROMOTION_REFUSED,
@@ -154,6 +177,59 @@ public final class Sidecar implements AutoCloseable {
     log.info("I am {}; fencing: {}", config.podName(), fence.fencingDescription());
     election.start();
     guard.scheduleWithFixedDelay(fence::tick, FenceOwner.GUARD_MILLIS, FenceOwner.GUARD_MILLIS, TimeUnit.MILLISECONDS);
+    heartbeat.scheduleWithFixedDelay(() -> {
+      try {
+        heartbeats.tick();
+      } catch (RuntimeException e) {
+        loopErrors.failure("Sending heartbeats failed", e);
+      }
+    }, HEARTBEAT_TICK_MILLIS, HEARTBEAT_TICK_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private java.net.URI sidecarUrl(Member m) {
+    String host = m.host().contains(":") ? "[" + m.host() + "]" : m.host();
+    return java.net.URI.create("http://" + host + ":" + config.httpPortOf(m.name()));
+  }
+
+  /**
+   * A heartbeat from the leader ({@code POST /peer/heartbeat}, already authenticated): null if taken,
+   * otherwise why not.
+   */
+  public HeartbeatListener.Answer heartbeat(String body) {
+    return listener.receive(body, discovery.peers());
+  }
+
+  private boolean localPrimary() {
+    Observation o = lastObservation;
+    return o != null && o.local().reachable() && o.local().primary();
+  }
+
+  /** The failsafe rule for this leader now: empty if its members' promises keep it, otherwise why not. */
+  private Optional<String> failsafe() {
+    return Failsafe.keeps(config.podName(), lock.state().members(), heartbeats.promisedAt(), lock.apiUnreachable(),
+        System.nanoTime(), config.renewDeadline().toNanos());
+  }
+
+  /** A leader whose renewals fail says once whether failsafe keeps it, and why not when it does not. */
+  private void logFailsafe() {
+    String now = null;
+    if (lock.termActive() && !lock.renewedWithinDeadline()) {
+      Optional<String> why = failsafe();
+      now = why.isEmpty()
+          ? "I am " + config.podName() + ", leader, and cannot renew my Lease: the API server does not answer, and every"
+              + " member promised not to take over; keeping my Redis writable (failsafe)"
+          : "I am " + config.podName() + ", leader, and cannot renew my Lease; failsafe does not keep me: " + why.get();
+    } else if (lastFailsafe != null) {
+      now = lock.termActive() ? "I am " + config.podName() + ", leader, and renewed my Lease again; failsafe is over" : null;
+    }
+    if (now != null && !now.equals(lastFailsafe)) {
+      if (now.contains("does not keep")) {
+        log.warn(now);
+      } else {
+        log.info(now);
+      }
+    }
+    lastFailsafe = now != null && now.endsWith("failsafe is over") ? null : now;
   }
 
   // ---------------------------------------------------------------- control loop
@@ -174,6 +250,7 @@ public final class Sidecar implements AutoCloseable {
         : config.healthInterval().toMillis();
     try {
       advanceTerm();
+      logFailsafe();
       Observation o = observe();
       lastObservation = o;
       logEligibility(o);
@@ -213,7 +290,9 @@ public final class Sidecar implements AutoCloseable {
 
   private Observation observe() {
     long now = nowMillis();
-    if (now - peersRefreshedAt > PEER_REFRESH_MILLIS) {
+    Observation before = lastObservation;
+    boolean someoneSilent = before != null && before.peers().stream().anyMatch(p -> !p.reachable());
+    if (now - peersRefreshedAt > (someoneSilent ? PEER_REFRESH_UNREACHABLE_MILLIS : PEER_REFRESH_MILLIS)) {
       discovery.refresh();
       peersRefreshedAt = now;
     }
@@ -223,7 +302,7 @@ public final class Sidecar implements AutoCloseable {
       // the target of a handover becomes a primary by the leader's FAILOVER, a moment after the
       // leader marked the Lease, so the Lease is read again before the fence owner learns the role.
       try {
-        lock.get();
+        lock.read();
       } catch (ApiException e) {
         log.debug("Could not re-read the Lease", e);
       }
@@ -260,7 +339,7 @@ public final class Sidecar implements AutoCloseable {
     return new Observation(
         now, System.currentTimeMillis(), config.self(), localStatus, localFailures, fence.unansweredMillis(),
         fence.gone(), fence.canKill(), List.copyOf(seen), lock.state(), leading, leading ? state.term : null, fence.fenced(),
-        fence.confirmed(), state.endpointTarget, state.steppedBackUntil, leading ? state.handover : null);
+        fence.confirmed(), state.endpointTarget, state.steppedBackUntil, leading ? state.handover : null, listener.promise());
   }
 
   /**
@@ -300,7 +379,7 @@ public final class Sidecar implements AutoCloseable {
       return;
     }
     try {
-      lock.get();
+      lock.read();
     } catch (ApiException e) {
       return;
     }
@@ -350,7 +429,7 @@ public final class Sidecar implements AutoCloseable {
         new Observation(
             nowMillis(), System.currentTimeMillis(), o.self(), o.local(), o.localFailures(), o.localUnansweredMillis(),
             o.localGone(), o.canKill(), o.peers(), lock.state(), false, null, fence.fenced(), fence.confirmed(), null,
-            state.steppedBackUntil, state.stopping ? Handover.begin(null, true, 0, 0) : state.handover);
+            state.steppedBackUntil, state.stopping ? Handover.begin(null, true, 0, 0) : state.handover, listener.promise());
     return Eligibility.limitation(current, config.policy());
   }
 
@@ -516,6 +595,9 @@ public final class Sidecar implements AutoCloseable {
   @Override
   public void close() {
     election.close();
+    heartbeat.shutdownNow();
+    heartbeats.close();
+    listener.close();
     guard.shutdownNow();
     control.shutdownNow();
     local.close();

@@ -19,7 +19,8 @@ class ConfigValidatorTest {
         "redis-0=10.0.0.1:6379,redis-1=10.0.0.2:6379", null, "redis-write", EndpointsMode.SLICE,
         Durations.parse(leaseDuration), Durations.parse(renewDeadline), Durations.parse(retryPeriod),
         Duration.ofMillis(100), 3, Duration.ofSeconds(5), 1024, Duration.ofSeconds(10), 8080, false,
-        null, null, passwordFile, null, null, 0, 10, false, null, null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(1));
+        null, null, passwordFile, null, null, 0, 10, false, null, null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(1),
+        Duration.ofMillis(1250), Duration.ofMillis(500), Duration.ofMillis(500), null);
   }
 
   @Test
@@ -85,7 +86,8 @@ class ConfigValidatorTest {
         r.peers(), r.peerSelector(), r.writeService(), r.endpointsMode(), r.leaseDuration(), r.renewDeadline(),
         r.retryPeriod(), r.healthInterval(), r.healthFailures(), r.catchupTimeout(), r.maxLagBytes(),
         r.handoverTimeout(), r.httpPort(), r.noFailover(), r.redisUserFile(), r.redisUserEnv(), r.redisPasswordFile(),
-        r.redisPasswordEnv(), r.kubeApiUrl(), r.minReplicasToWrite(), r.minReplicasMaxLag(), true, ca, cert, key, null, r.stallTimeout(), r.apiTimeout());
+        r.redisPasswordEnv(), r.kubeApiUrl(), r.minReplicasToWrite(), r.minReplicasMaxLag(), true, ca, cert, key, null, r.stallTimeout(), r.apiTimeout(),
+        r.renewInterval(), r.heartbeatInterval(), r.peerTimeout(), r.peerHttpPorts());
   }
 
   @Test

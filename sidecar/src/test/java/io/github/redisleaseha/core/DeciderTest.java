@@ -127,6 +127,12 @@ class DeciderTest {
             o -> { o.leadingNewTerm(); o.local = RedisStatus.primary("run-a", "r3", 1000, 10);
                    o.term = o.term.withPausedOldPrimary("b"); },
             Action.Promote.class, "level with or ahead of every reachable node; taking it as promoted"),
+        new Row("settled leader records a member it discovered since",
+            o -> { o.settledLeader(); o.peer(new Member("d", "10.0.0.4", 6379),
+                RedisStatus.replica("run-d", A.host(), A.port(), true, "r2", 5000, 10)); },
+            Action.RecordMembers.class, "recording the members a, b, c, d on the Lease (was a, b, c)"),
+        new Row("settled leader with its members recorded does nothing",
+            o -> o.settledLeader(), Action.None.class, "leader at offset 5000, 2 of 2 peers replicating"),
         new Row("Redis refusing connections fewer times than allowed: wait",
             o -> { o.settledLeader(); o.local = RedisStatus.UNREACHABLE; o.failures = 2; },
             Action.None.class, "refused a connection (2 of 3 checks)"),

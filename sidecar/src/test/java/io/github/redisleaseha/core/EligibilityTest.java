@@ -15,6 +15,26 @@ class EligibilityTest {
   }
 
   @Test
+  void aMemberBoundByAFailsafePromiseIsNotEligibleUntilItRunsOut() {
+    Observations o = new Observations();
+    o.promise = new Failsafe.Promise("b", o.now + 1500);
+    assertThat(reason(o)).isEqualTo("I promised b (failsafe: the API server is unreachable) not to take over for another 1500 ms");
+    o.promise = new Failsafe.Promise("b", o.now);
+    assertThat(reason(o)).isNull();
+  }
+
+  @Test
+  void aPodNotRecordedAsMemberIsNotEligible() {
+    Observations o = new Observations();
+    Map<String, String> a = new java.util.HashMap<>(LeaseState.promotionAnnotations(B, "r1", 0, 1));
+    a.putAll(LeaseState.membersAnnotation(java.util.List.of("b", "c", "d")));
+    o.lease = LeaseState.parse("b", 1, a);
+    assertThat(reason(o)).startsWith("I am not among the members recorded on the Lease (b, c, d)");
+    o.lease = LeaseState.parse("b", 1, LeaseState.promotionAnnotations(B, "r1", 0, 1));
+    assertThat(reason(o)).as("no members recorded (a Lease from before)").isNull();
+  }
+
+  @Test
   void inSyncReplicaIsEligible() {
     assertThat(reason(new Observations())).isNull();
   }

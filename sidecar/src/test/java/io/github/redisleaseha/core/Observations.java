@@ -30,9 +30,11 @@ final class Observations {
   long steppedBackUntil;
   boolean fenceConfirmed;
   Handover handover;
+  Failsafe.Promise promise;
 
   static LeaseState published(Member leader, String replId, long epoch) {
-    Map<String, String> a = LeaseState.promotionAnnotations(leader, replId, 0, epoch);
+    Map<String, String> a = new java.util.HashMap<>(LeaseState.promotionAnnotations(leader, replId, 0, epoch));
+    a.putAll(LeaseState.membersAnnotation(List.of("a", "b", "c")));
     return LeaseState.parse(leader.name(), (int) epoch, a);
   }
 
@@ -64,7 +66,7 @@ final class Observations {
 
   Observation build() {
     return new Observation(now, wall, A, local, failures, unansweredMillis, gone, canKill, List.copyOf(peers), lease,
-        leading, term, fenced, fenceConfirmed, endpoint, steppedBackUntil, handover);
+        leading, term, fenced, fenceConfirmed, endpoint, steppedBackUntil, handover, promise);
   }
 
   Decision decide() {
