@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code make bench}: times failovers and counts lost and split-brain writes, for redis-lease-ha and
- * for Redis Sentinel on the same machine, with the same writer and the same faults, in one run.
+ * for Redis Sentinel on the same machine, with the same writer and the same faults, in one run; and,
+ * over one idle window, each system's footprint and the requests our idle cluster makes to the API server.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure failovers of redis-lease-ha side by side with Redis Sentinel.")
@@ -25,7 +26,7 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--trials", defaultValue = "5", description = "Trials per scenario and system. Default: ${DEFAULT-VALUE}.")
   int trials;
 
-  @Option(names = "--out", defaultValue = "target/bench", description = "Directory for bench.md, bench.csv, bench.png. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--out", defaultValue = "target/bench", description = "Directory for bench.md, bench.csv, bench-api.csv, bench.png. Default: ${DEFAULT-VALUE}.")
   Path out;
 
   @Option(names = "--sentinel", split = ",", defaultValue = "5000/10000,1000/3000",
@@ -35,7 +36,7 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--scenarios", split = ",", description = "Scenarios to run (default: all): ${COMPLETION-CANDIDATES}.")
   List<Scenario> scenarios = Arrays.asList(Scenario.values());
 
-  @Option(names = "--idle-seconds", defaultValue = "60", description = "Idle window for RSS and CPU. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--idle-seconds", defaultValue = "60", description = "Idle window for RSS, CPU and API requests. Default: ${DEFAULT-VALUE}.")
   long idleSeconds;
 
   @Option(names = "--lease-duration", defaultValue = "4s",
@@ -62,6 +63,7 @@ public final class Bench implements Callable<Integer> {
     List<Footprints.Usage> usage = new ArrayList<>();
     List<String> others = new ArrayList<>();
     String startup;
+    ApiLoad.Result apiLoad;
 
     progress("redis-lease-ha: starting 3 Redis, 3 sidecars and the embedded API server");
     String ours;
@@ -75,8 +77,15 @@ public final class Bench implements Callable<Integer> {
       startup = measureStartup(system.cluster(), Math.min(3, trials));
       progress(startup);
       List<LocalCluster.Node> nodes = system.cluster().nodes();
+      // One idle window for the footprint and the API load; the harness makes no API call in it.
+      system.awaitSettled();
+      long from = ApiLoad.mark(system.requestLog());
+      long windowStart = java.lang.System.nanoTime();
       usage.addAll(Footprints.measure(
           nodes.stream().map(n -> "sidecar " + n.name).toList(), nodes.stream().map(n -> n.sidecar.pid()).toList(), idleSeconds));
+      double window = (java.lang.System.nanoTime() - windowStart) / 1e9;
+      apiLoad = ApiLoad.count(system.requestLog(), from, ApiLoad.mark(system.requestLog()), window, nodes.size());
+      progress(apiLoad.sentence());
       runTrials(system, results);
     }
     for (String timings : sentinel) {
@@ -95,15 +104,16 @@ public final class Bench implements Callable<Integer> {
     String md = "# Failover measurements\n\nCommand: `make bench` (`--trials " + trials + "`), "
         + rows.size() + " scenario/system pairs, " + results.size() + " trials, "
         + TimeUnit.NANOSECONDS.toSeconds(java.lang.System.nanoTime() - started) + " s.\n\n"
-        + Report.markdown(rows, ours, others, usage, startup);
+        + Report.markdown(rows, ours, others, usage, startup, apiLoad);
     Files.writeString(out.resolve("bench.md"), md);
     Report.csv(results, out.resolve("bench.csv"));
+    Report.apiCsv(apiLoad, out.resolve("bench-api.csv"));
     List<String> systems = new ArrayList<>(List.of(ours));
     systems.addAll(others);
     Report.chart(rows, systems, out.resolve("bench.png"));
     java.lang.System.out.println();
     java.lang.System.out.println(md);
-    progress("wrote " + out.resolve("bench.md") + ", bench.csv and bench.png");
+    progress("wrote " + out.resolve("bench.md") + ", bench.csv, bench-api.csv and bench.png");
     return 0;
   }
 

@@ -5,21 +5,36 @@ import io.github.redisleaseha.harness.Writer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.awaitility.Awaitility;
 
 /** redis-lease-ha: 3 Redis + 3 sidecars + the embedded API server, through the local harness. */
 final class Ours implements System {
 
-  static final long API_OUTAGE_MILLIS = 10_000;
   private final LocalCluster cluster;
   private final long freezeMillis;
+  private final Path requestLog;
 
   Ours(Path dir, List<String> sidecarArgs, long freezeMillis) {
-    this.cluster = LocalCluster.builder().size(3).dir(dir).args(sidecarArgs.toArray(String[]::new)).start();
+    this.requestLog = dir.resolve("api-requests.log");
+    this.cluster = LocalCluster.builder().size(3).dir(dir).args(sidecarArgs.toArray(String[]::new))
+        .recordRequests(requestLog).start();
     this.freezeMillis = freezeMillis;
   }
 
   LocalCluster cluster() {
     return cluster;
+  }
+
+  /** Every request the API server received, as {@code METHOD path user-agent} lines. */
+  Path requestLog() {
+    return requestLog;
+  }
+
+  /** {@link #awaitHealthy} and every sidecar ready: nothing is left to do but renew and check. */
+  void awaitSettled() {
+    awaitHealthy();
+    Awaitility.await("every sidecar ready").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+        .until(() -> cluster.nodes().stream().allMatch(n -> n.sidecar.ready()));
   }
 
   @Override
@@ -73,7 +88,7 @@ final class Ours implements System {
       }
       case FREEZE -> n.redis.signal("STOP");
       case GRACEFUL -> n.sidecar.signal("TERM");
-      case API_OUTAGE -> cluster.apiServer().freeze();
+      case API_OUTAGE, API_OUTAGE_60S -> cluster.apiServer().freeze();
     }
   }
 
@@ -81,7 +96,7 @@ final class Ours implements System {
   public void endFault(Scenario scenario, String primary) {
     if (scenario == Scenario.FREEZE) {
       node(primary).redis.signal("CONT");
-    } else if (scenario == Scenario.API_OUTAGE) {
+    } else if (scenario.apiOutage()) {
       cluster.apiServer().thaw();
     }
   }

@@ -42,7 +42,8 @@ final class Report {
     return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
   }
 
-  static String markdown(List<Row> rows, String ours, List<String> others, List<Footprints.Usage> usage, String startup) {
+  static String markdown(List<Row> rows, String ours, List<String> others, List<Footprints.Usage> usage, String startup,
+      ApiLoad.Result apiLoad) {
     StringBuilder md = new StringBuilder();
     md.append("| scenario | system | trials | unavailability min / median / p95 / max (ms) | acked writes lost | split-brain writes |\n");
     md.append("|---|---|---|---|---|---|\n");
@@ -75,6 +76,7 @@ final class Report {
     for (Footprints.Usage u : usage) {
       md.append(String.format("| %s | %.1f | %.2f |%n", u.process(), u.rssMiB(), u.cpuPercent()));
     }
+    md.append("\n").append(apiLoad.markdown());
     md.append("\n").append(startup).append("\n");
     return md.toString();
   }
@@ -90,6 +92,14 @@ final class Report {
           Integer.toString(r.lost()), Integer.toString(r.splitBrain()), String.valueOf(r.from()), String.valueOf(r.to()),
           Boolean.toString(r.recovered()))).append('\n');
     }
+    Files.writeString(file, csv);
+  }
+
+  /** The idle API load, one row per request kind and verb. */
+  static void apiCsv(ApiLoad.Result load, Path file) throws IOException {
+    StringBuilder csv = new StringBuilder("request,count,seconds,per_second\n");
+    load.byRequest().forEach((request, count) -> csv.append(String.format(java.util.Locale.ROOT, "%s,%d,%.1f,%.3f%n",
+        request, count, load.seconds(), count / load.seconds())));
     Files.writeString(file, csv);
   }
 

@@ -31,7 +31,7 @@ final class Sentinel implements System {
 
   @Override
   public boolean supports(Scenario scenario) {
-    return scenario != Scenario.API_OUTAGE;
+    return !scenario.apiOutage();
   }
 
   @Override
@@ -77,7 +77,7 @@ final class Sentinel implements System {
         }
         cluster.sentinelFailover();
       }
-      case API_OUTAGE -> throw new IllegalArgumentException("Sentinel has no API server");
+      case API_OUTAGE, API_OUTAGE_60S -> throw new IllegalArgumentException("Sentinel has no API server");
     }
   }
 

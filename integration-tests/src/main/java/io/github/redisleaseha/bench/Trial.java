@@ -40,15 +40,15 @@ final class Trial {
 
     long fault = java.lang.System.nanoTime();
     system.inject(scenario, from);
-    boolean ends = scenario == Scenario.FREEZE || scenario == Scenario.API_OUTAGE;
+    boolean ends = scenario == Scenario.FREEZE || scenario.apiOutage();
     if (ends) {
       // The fault itself lasts this long (this sleep is the fault being injected, not a wait).
-      sleep(scenario == Scenario.FREEZE ? system.freezeMillis() : Ours.API_OUTAGE_MILLIS);
+      sleep(scenario == Scenario.FREEZE ? system.freezeMillis() : scenario.apiOutageMillis);
       system.endFault(scenario, from);
     }
     // A failover is over when another node acknowledges; an API outage when anyone acknowledges again.
-    long since = scenario == Scenario.API_OUTAGE ? java.lang.System.nanoTime() : fault;
-    String notFrom = scenario == Scenario.API_OUTAGE ? null : from;
+    long since = scenario.apiOutage() ? java.lang.System.nanoTime() : fault;
+    String notFrom = scenario.apiOutage() ? null : from;
     boolean recovered = true;
     try {
       Awaitility.await("writes acknowledged again").atMost(FAILOVER_BOUND).pollInterval(Duration.ofMillis(5))
