@@ -134,17 +134,15 @@ class LeaseLockIT {
       assertThat(holder.apiReads()).as("reads by the holder").isZero();
 
       // An operator writes the Lease (e.g. a pause mark): the holder's next renewal is refused (409),
-      // and only then does it read, and renew on what it read, keeping the operator's annotation.
+      // and only then does it read, at once, and renew on what it read, keeping the operator's annotation.
       CoordinationV1Api leases = new CoordinationV1Api(client);
       var lease = leases.readNamespacedLease(NAME, NS).execute();
       lease.getMetadata().setAnnotations(Map.of("example.com/note", "kept"));
       leases.replaceNamespacedLease(NAME, NS, lease).execute();
       clock.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1100));
       holder.get();
-      assertThat(holder.update(record("redis-0"))).as("a renewal on a version that changed").isFalse();
-      assertThat(holder.get().getHolderIdentity()).isEqualTo("redis-0");
+      assertThat(holder.update(record("redis-0"))).as("a renewal on a version that changed, re-read and renewed").isTrue();
       assertThat(holder.apiReads()).isEqualTo(1);
-      assertThat(holder.update(record("redis-0"))).isTrue();
       assertThat(leases.readNamespacedLease(NAME, NS).execute().getMetadata().getAnnotations()).containsEntry("example.com/note", "kept");
       assertThat(holder.holdsFreshLease()).isTrue();
     }
@@ -178,6 +176,72 @@ class LeaseLockIT {
       clock.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1100));
       follower.get();
       assertThat(follower.update(record("redis-2"))).as("4.1 s after hearing it, nothing newer read").isTrue();
+      assertThat(holder(client)).isEqualTo("redis-2");
+    }
+  }
+
+  /**
+   * Proxy renewal: a member that reaches the API server renews the leader's Lease on the version it
+   * reads, holder unchanged; the leader counts it from the send time of the heartbeat that asked. A
+   * Lease that names someone else, or that an operator marked for a forced failover elsewhere, is
+   * left alone, and a renewal asked for before the leader's own last one does not count.
+   */
+  @Test
+  void aMemberRenewsTheLeadersLeaseOnItsBehalfOnlyWhileItNamesTheLeader() throws Exception {
+    try (ApiServerProcess api = ApiServerProcess.start(Path.of("target", "it", "lease-lock-" + System.currentTimeMillis(), "api.log"))) {
+      ApiClient client = new ClientBuilder().setBasePath(api.url()).build();
+      java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+      GatedLeaseLock leader = new GatedLeaseLock(client, NS, NAME, "redis-0", 4, 2500, 1250, clock::get);
+      assertThat(leader.create(record("redis-0"))).isTrue();
+      GatedLeaseLock member = lock(client, "redis-1");
+      String before = version(client);
+
+      clock.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2000));
+      long askedAt = clock.get();
+      GatedLeaseLock.ProxyRenewal r = member.renewFor("redis-0");
+      assertThat(r.renewed()).as(r.problem()).isNotNull();
+      assertThat(holder(client)).isEqualTo("redis-0");
+      assertThat(version(client)).isNotEqualTo(before);
+      clock.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1000));
+      assertThat(leader.renewedWithinDeadline()).as("3 s after its own renewal, before the member's is reported").isFalse();
+      assertThat(leader.renewedBy("redis-1", r.renewed(), askedAt)).isTrue();
+      assertThat(leader.renewedWithinDeadline()).as("1 s after the heartbeat that asked for the member's renewal").isTrue();
+      assertThat(leader.renewedBy("redis-1", r.renewed(), askedAt - 1)).as("an older renewal").isFalse();
+      // The leader's next renewal goes on the version the member wrote: no conflict, no read.
+      clock.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(300));
+      leader.get();
+      assertThat(leader.update(record("redis-0"))).isTrue();
+      assertThat(leader.apiReads()).isZero();
+
+      // An operator forces a failover to redis-2: no member renews for redis-0 any more.
+      CoordinationV1Api leases = new CoordinationV1Api(client);
+      var lease = leases.readNamespacedLease(NAME, NS).execute();
+      lease.getMetadata().setAnnotations(io.github.redisleaseha.core.LeaseState.handoverMark("redis-2", System.currentTimeMillis() + 60_000, true));
+      leases.replaceNamespacedLease(NAME, NS, lease).execute();
+      String marked = version(client);
+      assertThat(member.renewFor("redis-0").problem()).isEqualTo("an operator forced a failover to redis-2");
+      assertThat(member.renewFor("redis-2").holderSeen()).isEqualTo("redis-0");
+      assertThat(version(client)).isEqualTo(marked);
+    }
+  }
+
+  /** A renewal refused because another node holds the Lease now ends the term at once. */
+  @Test
+  void aRenewalThatFindsAnotherHolderEndsTheTerm() throws Exception {
+    try (ApiServerProcess api = ApiServerProcess.start(Path.of("target", "it", "lease-lock-" + System.currentTimeMillis(), "api.log"))) {
+      ApiClient client = new ClientBuilder().setBasePath(api.url()).build();
+      GatedLeaseLock leader = lock(client, "redis-0");
+      assertThat(leader.create(record("redis-0"))).isTrue();
+      CoordinationV1Api leases = new CoordinationV1Api(client);
+      var lease = leases.readNamespacedLease(NAME, NS).execute();
+      lease.getSpec().setHolderIdentity("redis-2");
+      leases.replaceNamespacedLease(NAME, NS, lease).execute();
+
+      leader.get();
+      assertThat(leader.update(record("redis-0"))).isFalse();
+      assertThat(leader.termActive()).isFalse();
+      assertThat(leader.holdsFreshLease()).isFalse();
+      assertThat(leader.apiUnreachable()).as("an answer, not an outage: no failsafe").isFalse();
       assertThat(holder(client)).isEqualTo("redis-2");
     }
   }

@@ -254,12 +254,13 @@ public final class GatedLeaseLock implements Lock {
   }
 
   /**
-   * The leader should ask its members for help: its last Lease request got no answer, or its renewal
-   * is {@code slackNanos} overdue.
+   * The leader should ask its members for help: its renewal is due and its last Lease request got no
+   * answer, or its renewal is {@code slackNanos} overdue (a request still waiting for an answer).
+   * Members' renewals on its behalf reset the clock, so they come about once per renew interval.
    */
   public boolean renewalInTrouble(long slackNanos) {
-    return termActive && (lastOutcome == Outcome.UNREACHABLE
-        || nanoTime.getAsLong() - lastRenewSentNanos > renewIntervalNanos + slackNanos);
+    long overdue = nanoTime.getAsLong() - lastRenewSentNanos - renewIntervalNanos;
+    return termActive && overdue > (lastOutcome == Outcome.UNREACHABLE ? 0 : slackNanos);
   }
 
   /** Milliseconds since the last successful renewal was sent, or -1 outside a term. */
@@ -268,12 +269,14 @@ public final class GatedLeaseLock implements Lock {
   }
 
   /**
-   * Called when the elector stops leading: the term is over whatever the Lease still says, unless
-   * failsafe keeps it (every member promised; the API server is unreachable). Then the term lasts
-   * while failsafe keeps it, and continues if a later elector renews on this node's last write.
+   * Called when the elector stops leading: the term is over whatever the Lease still says, unless a
+   * member renewed the Lease on this node's behalf within the renew deadline or failsafe keeps it
+   * (every member promised; the API server is unreachable). Then the term lasts while either holds,
+   * and continues if a later elector renews on this node's last write.
    */
   public void endTerm() {
-    if (termActive && !releasing && !renewedWithinDeadline() && keptByMembers.getAsBoolean()) {
+    if (termActive && !releasing && (renewedWithinDeadline() || keptByMembers.getAsBoolean())) {
+      // Renewed by a member on this node's behalf, or kept by failsafe: the term outlives this elector.
       electorGone = true;
       return;
     }
@@ -366,30 +369,79 @@ public final class GatedLeaseLock implements Lock {
       return false;
     }
     if (renewedRecently(base, record)) {
+      electorGone = false;
       return true;
     }
+    boolean renewal = termActive && identity.equals(record.getHolderIdentity()) && base.getSpec() != null
+        && identity.equals(base.getSpec().getHolderIdentity());
+    try {
+      return replace(base, record);
+    } catch (ApiException e) {
+      if (e.getCode() == 409 && renewal) {
+        return renewAfterConflict(record);
+      }
+      failed(e);
+      return false;
+    }
+  }
+
+  /** Writes {@code record} on {@code base}'s resourceVersion. */
+  private boolean replace(V1Lease base, LeaderElectionRecord record) throws ApiException {
     V1Lease lease = copy(base);
     lease.setSpec(specOf(record));
     long sent = nanoTime.getAsLong();
+    V1Lease updated = api.replaceNamespacedLease(name, namespace, lease).execute();
+    apiErrors.recovered("Lease " + describe() + " is writable again");
+    remember(updated);
+    readByThisThread.set(updated);
+    wrote(updated, record, sent);
+    lastOutcome = Outcome.ANSWERED;
+    return true;
+  }
+
+  /**
+   * A renewal of this node's own term was refused (409): someone wrote the Lease since this node's
+   * last write. Most often that someone is this node (a renewal that timed out but landed) or a member
+   * renewing on its behalf; so the Lease is read at once and, if it still names this node, renewed on
+   * what was read. If it names another holder, the term ends here ({@link #lost}). Until this answer is
+   * known the last outcome is left as it was, so failsafe does not drop for a conflict that was ours.
+   */
+  private boolean renewAfterConflict(LeaderElectionRecord record) {
     try {
-      V1Lease updated = api.replaceNamespacedLease(name, namespace, lease).execute();
-      apiErrors.recovered("Lease " + describe() + " is writable again");
-      remember(updated);
-      readByThisThread.set(updated);
-      wrote(updated, record, sent);
-      lastOutcome = Outcome.ANSWERED;
-      return true;
-    } catch (ApiException e) {
-      // Without an answer the write may or may not have landed: the next renewal still goes on this
-      // node's last known version (a 409 then shows it landed, and only then is the Lease read).
-      lastOutcome = Outcome.of(e);
-      if (lastOutcome != Outcome.UNREACHABLE) {
+      apiReads++;
+      V1Lease current = api.readNamespacedLease(name, namespace).execute();
+      remember(current);
+      if (!termActive || current.getSpec() == null || !identity.equals(current.getSpec().getHolderIdentity())) {
         ownWrite = null;
+        lastOutcome = Outcome.ANSWERED;
+        return false;
       }
-      if (e.getCode() != 409) {
-        apiFailure("Could not update Lease " + describe(), e);
+      if (!mayWrite(record)) {
+        ownWrite = null;
+        lastOutcome = Outcome.ANSWERED;
+        return false;
       }
+      return replace(current, record);
+    } catch (ApiException e) {
+      if (e.getCode() == 404) {
+        lost("the Lease is gone (deleted)");
+      }
+      failed(e);
       return false;
+    }
+  }
+
+  /**
+   * Records a failed write. Without an answer the write may or may not have landed: the next renewal
+   * still goes on this node's last known version (a 409 then shows it landed, and the Lease is read).
+   */
+  private void failed(ApiException e) {
+    lastOutcome = Outcome.of(e);
+    if (lastOutcome != Outcome.UNREACHABLE) {
+      ownWrite = null;
+    }
+    if (e.getCode() != 409) {
+      apiFailure("Could not update Lease " + describe(), e);
     }
   }
 
