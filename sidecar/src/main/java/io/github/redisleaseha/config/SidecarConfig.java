@@ -49,6 +49,9 @@ import java.util.List;
  *     Too long, and writes wait that long on a Redis that will not come back.
  * @param apiTimeout bound on one API request. Part of the fencing margin: a leader write sent while
  *     the Lease was fresh lands at most this much later.
+ * @param clusterKey the key every mutating HTTP call must carry ({@code Authorization: Bearer}), read
+ *     from {@code --cluster-key-file} and re-read when the file changes; null without the flag, which
+ *     disables the mutating endpoints (graceful stop by SIGTERM still hands over)
  */
 public record SidecarConfig(
     String podName,
@@ -81,7 +84,8 @@ public record SidecarConfig(
     java.nio.file.Path redisUserFile,
     java.nio.file.Path redisPasswordFile,
     Duration stallTimeout,
-    Duration apiTimeout) {
+    Duration apiTimeout,
+    ClusterKey clusterKey) {
 
   /** The fence guard's period: how long after the renew deadline a fence may take to be sent. */
   public static final Duration GUARD_PERIOD = Duration.ofMillis(50);
