@@ -1,8 +1,9 @@
 {{/*
-Named templates. Besides the chart's own manifests, three of them are the reusable parts for
+Named templates. Besides the chart's own manifests, some of them are the reusable parts for
 injecting the sidecar into a Redis StatefulSet you already run (see the README):
   redis-lease-ha.sidecarContainer  the sidecar container (one list item of spec.containers)
   redis-lease-ha.sidecarVolumes    the volumes it mounts (list items of spec.volumes)
+  redis-lease-ha.redisPreStop      the Redis container's preStop hook (the value of lifecycle.preStop)
   redis-lease-ha.rbac              ServiceAccount, Role and RoleBinding
   redis-lease-ha.writeService      the selector-less write Service
 All take the chart context (or a dict with Values, Release and Chart of this chart's values).
@@ -75,6 +76,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (printf "%s-auth" (include "redis-lease-ha.fullname" .)) .Values.auth.existingSecret -}}
 {{- end -}}
 
+{{- define "redis-lease-ha.clusterKeySecretName" -}}
+{{- default (printf "%s-cluster-key" (include "redis-lease-ha.fullname" .)) .Values.clusterKey.existingSecret -}}
+{{- end -}}
+
 {{- define "redis-lease-ha.sidecarImage" -}}
 {{- printf "%s:%s" .Values.sidecar.image.repository (default .Chart.AppVersion .Values.sidecar.image.tag) -}}
 {{- end -}}
@@ -82,11 +87,92 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/* Paths where the secrets are mounted, shared by Redis, the sidecar and the test pod. */}}
 {{- define "redis-lease-ha.authDir" -}}/etc/redis-lease-ha/auth{{- end -}}
 {{- define "redis-lease-ha.tlsDir" -}}/etc/redis-lease-ha/tls{{- end -}}
+{{- /* The whole Secret as a directory, not a subPath: only then does a rotated key reach the file. */}}
+{{- define "redis-lease-ha.clusterKeyDir" -}}/etc/redis-lease-ha/cluster-key{{- end -}}
+
+{{/* A duration value (500ms, 4s, 1m; the schema's pattern) in milliseconds. */}}
+{{- define "redis-lease-ha.millis" -}}
+{{- $d := toString . -}}
+{{- if hasSuffix "ms" $d -}}
+{{- trimSuffix "ms" $d | int -}}
+{{- else if hasSuffix "s" $d -}}
+{{- mul (trimSuffix "s" $d | int) 1000 -}}
+{{- else if hasSuffix "m" $d -}}
+{{- mul (trimSuffix "m" $d | int) 60000 -}}
+{{- else -}}
+{{- fail (printf "%q is not a duration such as 500ms, 4s or 1m" $d) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The Redis container's preStop hook: keep Redis up until its sidecar has moved the leadership off it,
+so the handover (and, if the handover aborts, the ordinary failover that catches up from this Redis)
+never loses its source. It asks its own Redis for its ROLE, with the password file and TLS files the
+container already has (the password reaches redis-cli through REDISCLI_AUTH, not an argument):
+  - a replica, with no primary seen before: nothing to wait for (a replica pod), done at once;
+  - a primary: wait. Once it has become a replica (FAILOVER swapped the roles, or a new leader
+    demoted it), keep it up for the settle time below, then done: the stopping sidecar still reads
+    its Redis to confirm the swap before it moves the write endpoint, which takes up to one health
+    interval, one Redis command timeout (2 x health interval, 100 ms..1 s) and one API request;
+  - Redis not running: nothing to protect, done;
+  - anything else (an error, LOADING, refused credentials): cannot tell, keep waiting.
+The wait is bounded by the handover timeout, then the ordinary failover of an aborted handover (a
+retry period to take the released Lease and the catch-up timeout), the settle time and 1 s; past it
+the hook fails (an event on the pod) and the kubelet stops Redis anyway. Keep
+terminationGracePeriodSeconds above it.
+*/}}
+{{- define "redis-lease-ha.redisPreStop" -}}
+{{- $health := include "redis-lease-ha.millis" .Values.failover.healthInterval | int -}}
+{{- $redisTimeout := max 100 (min 1000 (mul 2 $health)) -}}
+{{- $api := include "redis-lease-ha.millis" (default "1s" .Values.lease.apiTimeout) | int -}}
+{{- $settle := add $health $redisTimeout $api 500 -}}
+{{- $handover := include "redis-lease-ha.millis" .Values.failover.handoverTimeout | int -}}
+{{- $retry := include "redis-lease-ha.millis" .Values.lease.retryPeriod | int -}}
+{{- $catchup := include "redis-lease-ha.millis" .Values.failover.catchupTimeout | int -}}
+{{- $bound := div (add $handover $retry $catchup $settle 1000 999) 1000 -}}
+exec:
+  command:
+    - sh
+    - -c
+    - |
+      {{- if .Values.auth.enabled }}
+      REDISCLI_AUTH="$(cat {{ include "redis-lease-ha.authDir" . }}/{{ .Values.auth.passwordKey }})"
+      export REDISCLI_AUTH
+      {{- end }}
+      limit=$(( $(date +%s) + {{ $bound }} ))
+      was_primary=no
+      while [ "$(date +%s)" -lt "$limit" ]; do
+        role="$(redis-cli -h 127.0.0.1 -p {{ .Values.redis.port }}
+        {{- if .Values.tls.enabled }} --tls --cacert {{ include "redis-lease-ha.tlsDir" . }}/ca.crt --cert {{ include "redis-lease-ha.tlsDir" . }}/tls.crt --key {{ include "redis-lease-ha.tlsDir" . }}/tls.key{{ end }} ROLE 2>&1 | head -n 1)"
+        case "$role" in
+          master)
+            was_primary=yes ;;
+          slave|replica)
+            if [ "$was_primary" = no ]; then
+              echo "Redis is a replica: nothing to wait for"
+              exit 0
+            fi
+            echo "Redis is no longer the primary; keeping it up {{ printf "%d.%03d" (div $settle 1000) (mod $settle 1000) }} s more for the sidecar to move the write endpoint"
+            sleep {{ printf "%d.%03d" (div $settle 1000) (mod $settle 1000) }}
+            exit 0 ;;
+          *"Connection refused"*|*"Could not connect"*)
+            echo "Redis is not running: nothing to wait for"
+            exit 0 ;;
+        esac
+        sleep 0.2
+      done
+      echo "Redis was still the primary after {{ $bound }} s: its sidecar did not hand over; stopping it anyway" >&2
+      exit 1
+{{- end -}}
 
 {{- define "redis-lease-ha.sidecarVolumes" -}}
 - name: sidecar-tmp
   emptyDir:
     sizeLimit: 16Mi
+- name: cluster-key
+  secret:
+    secretName: {{ include "redis-lease-ha.clusterKeySecretName" . }}
+    defaultMode: 0440
 {{- if .Values.auth.enabled }}
 - name: redis-auth
   secret:
@@ -155,6 +241,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       value: {{ .Values.failover.minReplicasMaxLag | quote }}
     - name: HTTP_PORT
       value: {{ .Values.sidecar.httpPort | quote }}
+    # The key every call that moves the leader must carry (the preStop hook, switchover); a file,
+    # re-read when the Secret changes.
+    - name: CLUSTER_KEY_FILE
+      value: {{ include "redis-lease-ha.clusterKeyDir" . }}/{{ .Values.clusterKey.key }}
     - name: LOG_FORMAT
       value: {{ .Values.sidecar.logFormat }}
     {{- with .Values.sidecar.roleLabel }}
@@ -195,11 +285,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
     failureThreshold: 3
   lifecycle:
     preStop:
-      # Hands the leadership over (0 acknowledged writes lost) before the pod stops; returns once
-      # done, or at once on a replica.
-      httpGet:
-        path: /prestop
-        port: http
+      # Hands the leadership over (0 acknowledged writes lost) before the pod stops: POST /handover to
+      # this sidecar with the cluster key; returns once done, or at once on a replica. An exec, since
+      # no endpoint that moves the leader answers a GET.
+      exec:
+        command: ["/app/redis-lease-ha", "prestop"]
   resources:
     {{- toYaml .Values.sidecar.resources | nindent 4 }}
   securityContext:
@@ -207,6 +297,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   volumeMounts:
     - name: sidecar-tmp
       mountPath: /tmp
+    - name: cluster-key
+      mountPath: {{ include "redis-lease-ha.clusterKeyDir" . }}
+      readOnly: true
     {{- if .Values.auth.enabled }}
     - name: redis-auth
       mountPath: {{ include "redis-lease-ha.authDir" . }}

@@ -102,6 +102,17 @@ public final class LocalCluster implements AutoCloseable {
     }
     private NetNs netns;
     private boolean faultProxy;
+    private boolean clusterKey = true;
+
+    /**
+     * Starts the sidecars without {@code --cluster-key-file}, so their mutating endpoints are
+     * disabled. By default every cluster gets its own generated key file, which every sidecar reads
+     * (env {@code CLUSTER_KEY_FILE}) and the harness sends.
+     */
+    public Builder noClusterKey() {
+      this.clusterKey = false;
+      return this;
+    }
 
     /** Sidecars reach the API server through a {@link FaultProxy} (500s, slowness on demand). */
     public Builder faultProxy() {
@@ -264,6 +275,20 @@ public final class LocalCluster implements AutoCloseable {
       peers.add(settings.podPrefix + i + "=" + hosts[i] + ":" + port);
     }
     String peerList = String.join(",", peers);
+    // Each sidecar's HTTP port: on one host they differ, so the sidecars are told each other's
+    // (the heartbeats go there); in network namespaces every pod has its own address and uses 8080.
+    int[] httpPorts = new int[settings.size];
+    List<String> peerHttp = new ArrayList<>();
+    for (int i = 0; i < settings.size; i++) {
+      java.util.Set<Integer> taken = java.util.Arrays.stream(httpPorts, 0, i).boxed().collect(java.util.stream.Collectors.toSet());
+      int candidate = net == null ? FreePorts.find("127.0.0.1") : 8080;
+      while (net == null && taken.contains(candidate)) {
+        candidate = FreePorts.find("127.0.0.1");
+      }
+      httpPorts[i] = candidate;
+      peerHttp.add(settings.podPrefix + i + "=" + candidate);
+    }
+    Path keyFile = settings.clusterKey ? writeClusterKey(dir.resolve("cluster-key")) : null;
     Path secret = null;
     if (settings.password != null) {
       secret = dir.resolve("redis-password");
@@ -281,7 +306,7 @@ public final class LocalCluster implements AutoCloseable {
       }
       redis.withArgs(settings.redisArgs);
       redis.start();
-      int httpPort = net == null ? FreePorts.find("127.0.0.1") : 8080;
+      int httpPort = httpPorts[i];
       List<String> args = new ArrayList<>(List.of(
           "--redis-host", hosts[i],
           "--redis-port", Integer.toString(port),
@@ -301,6 +326,9 @@ public final class LocalCluster implements AutoCloseable {
           "WRITE_SERVICE", settings.writeService));
       if (settings.peerSelector == null) {
         env.put("PEERS", peerList);
+        if (net == null) {
+          env.put("PEER_HTTP_PORTS", String.join(",", peerHttp));
+        }
       } else {
         env.put("PEER_SELECTOR", settings.peerSelector);
         createPod(name, hosts[i]);
@@ -308,9 +336,15 @@ public final class LocalCluster implements AutoCloseable {
       if (secret != null) {
         env.put("REDIS_PASSWORD_FILE", secret.toString());
       }
+      if (keyFile != null) {
+        env.put("CLUSTER_KEY_FILE", keyFile.toString());
+      }
       env.putAll(settings.extraEnv);
       env.putAll(settings.nodeEnv.getOrDefault(i, Map.of()));
       SidecarProcess sidecar = new SidecarProcess(name, args, env, dir.resolve(name).resolve("sidecar.log"), httpPort);
+      if (keyFile != null) {
+        sidecar.clusterKey(keyFile);
+      }
       if (net != null) {
         sidecar.runIn(net.exec(nsHost(i)), hosts[i]);
       }
@@ -324,6 +358,25 @@ public final class LocalCluster implements AutoCloseable {
       n.sidecar.start();
     }
     return this;
+  }
+
+  /**
+   * Writes a new random cluster key (32 random bytes, base64url: 43 characters) to {@code file},
+   * readable by its owner only, as a Secret volume would hold it.
+   */
+  public static Path writeClusterKey(Path file) {
+    byte[] random = new byte[32];
+    new java.security.SecureRandom().nextBytes(random);
+    String key = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    try {
+      Files.deleteIfExists(file);
+      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, key + "\n");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the cluster key " + file, e);
+    }
+    return file;
   }
 
   private void createPod(String name, String ip) {
@@ -361,6 +414,11 @@ public final class LocalCluster implements AutoCloseable {
 
   public Path dir() {
     return dir;
+  }
+
+  /** The file the sidecars read the cluster key from (CLUSTER_KEY_FILE), or null with {@link Builder#noClusterKey}. */
+  public Path clusterKeyFile() {
+    return settings.clusterKey ? dir.resolve("cluster-key") : null;
   }
 
   public ApiServerProcess apiServer() {
@@ -527,11 +585,33 @@ public final class LocalCluster implements AutoCloseable {
       }
     });
     cmd.addAll(given);
+    return runJar(command, cmd);
+  }
+
+  /**
+   * Runs {@code redis-lease-ha prestop} from the real jar, as the chart's preStop hook runs it in the
+   * sidecar container, against {@code node}'s sidecar, with the cluster's key file.
+   */
+  public CliResult prestop(Node node, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(SidecarProcess.java(), "-XX:TieredStopAtLevel=1", "-jar",
+        SidecarProcess.jar().toString(), "prestop",
+        "--host", node.sidecar.httpHost(), "--http-port", Integer.toString(node.sidecar.httpPort())));
+    cmd.addAll(List.of(args));
+    return runJar("prestop", cmd);
+  }
+
+  /** Runs one command of the jar with CLUSTER_KEY_FILE in its environment, as inside a sidecar container. */
+  private CliResult runJar(String command, List<String> cmd) {
     try {
       Path outFile = Files.createTempFile(dir, "cli-", ".out");
       Path errFile = Files.createTempFile(dir, "cli-", ".err");
-      Process p = new ProcessBuilder(cmd).redirectOutput(outFile.toFile()).redirectError(errFile.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(outFile.toFile()).redirectError(errFile.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.environment().remove("CLUSTER_KEY_FILE");
+      if (clusterKeyFile() != null) {
+        pb.environment().put("CLUSTER_KEY_FILE", clusterKeyFile().toString());
+      }
+      Process p = pb.start();
       if (!p.waitFor(90, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException("redis-lease-ha " + command + " did not finish within 90 s");

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +42,22 @@ public final class SidecarProcess implements AutoCloseable {
 
   private List<String> prefix = List.of();
   private String httpHost = "127.0.0.1";
+  private Path clusterKeyFile;
+
+  /**
+   * Has {@link #post} send the key in {@code file} (read at each call, so a rotated key is used at
+   * once), as the {@code prestop} and {@code switchover} commands do. The sidecar itself gets the
+   * file through its arguments or environment.
+   */
+  public SidecarProcess clusterKey(Path file) {
+    this.clusterKeyFile = file;
+    return this;
+  }
+
+  /** The key file {@link #post} sends from, or null. */
+  public Path clusterKeyFile() {
+    return clusterKeyFile;
+  }
 
   /** Runs the JVM through this command prefix, reaching its HTTP API at {@code host}. */
   public SidecarProcess runIn(List<String> commandPrefix, String host) {
@@ -130,15 +147,49 @@ public final class SidecarProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * POSTs to a mutating endpoint with the cluster key (if {@link #clusterKey} was given), as the
+   * operator commands do; returns the status and body ("000 Exception" if it could not be sent).
+   */
   public String post(String path, Duration timeout) {
+    String authorization = null;
+    if (clusterKeyFile != null) {
+      try {
+        authorization = "Bearer " + Files.readString(clusterKeyFile).strip();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("cannot read the cluster key " + clusterKeyFile, e);
+      }
+    }
+    return request("POST", path, authorization, timeout).toString();
+  }
+
+  /** The answer to one request: status, body and headers. {@link #toString} is "status body". */
+  public record Reply(int status, String body, java.net.http.HttpHeaders headers) {
+    public String header(String name) {
+      return headers == null ? null : headers.firstValue(name).orElse(null);
+    }
+
+    @Override
+    public String toString() {
+      return String.format("%03d", status) + " " + body;
+    }
+  }
+
+  /**
+   * Sends {@code method} to {@code path} with the given {@code Authorization} header value (or none
+   * when null), with no body. A failure to send is status 0 with the exception's name as the body.
+   */
+  public Reply request(String method, String path, String authorization, Duration timeout) {
     try {
-      HttpResponse<String> r = HTTP.send(
-          HttpRequest.newBuilder(URI.create("http://" + httpHost + ":" + httpPort + path)).timeout(timeout)
-              .POST(HttpRequest.BodyPublishers.noBody()).build(),
-          HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() + " " + r.body();
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + httpHost + ":" + httpPort + path))
+          .timeout(timeout).method(method, HttpRequest.BodyPublishers.noBody());
+      if (authorization != null) {
+        b.header("Authorization", authorization);
+      }
+      HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      return new Reply(r.statusCode(), r.body(), r.headers());
     } catch (Exception e) {
-      return "000 " + e.getClass().getSimpleName();
+      return new Reply(0, e.getClass().getSimpleName(), null);
     }
   }
 

@@ -49,6 +49,28 @@ public final class ChartFixture {
         .filter(m -> m.getName().equals("redis-auth")).findFirst().orElseThrow().getMountPath();
   }
 
+  /** Where the cluster key Secret is mounted in the sidecar container (CLUSTER_KEY_FILE is a file in it). */
+  public String clusterKeyDir() {
+    return sidecar().getVolumeMounts().stream()
+        .filter(m -> m.getName().equals("cluster-key")).findFirst().orElseThrow().getMountPath();
+  }
+
+  /** The file name of the key in {@link #clusterKeyDir}, as CLUSTER_KEY_FILE names it. */
+  public String clusterKeyFileName() {
+    String file = plainEnv().get("CLUSTER_KEY_FILE");
+    return file.substring(file.lastIndexOf('/') + 1);
+  }
+
+  /** The sidecar container's preStop exec command. */
+  public String[] sidecarPreStop() {
+    return sidecar().getLifecycle().getPreStop().getExec().getCommand().toArray(String[]::new);
+  }
+
+  /** The Redis container's preStop exec command. */
+  public String[] redisPreStop() {
+    return chart.container("redis").getLifecycle().getPreStop().getExec().getCommand().toArray(String[]::new);
+  }
+
   public String[] redisCommand() {
     return chart.container("redis").getCommand().toArray(String[]::new);
   }

@@ -58,8 +58,13 @@ class ChartRbacIT {
       first.redis.kill();
       Node second = cluster.awaitLeaderOtherThan(first, Duration.ofSeconds(30));
       cluster.awaitReplicasInSync(second, Duration.ofSeconds(30));
-      // The kubelet's preStop call, as the chart configures it.
-      assertThat(second.sidecar.get("/prestop", Duration.ofSeconds(30))).startsWith("200 ").contains("handed over to");
+      // The sidecar container's preStop hook, as the chart configures it: the prestop command, which
+      // POSTs /handover with the cluster key.
+      assertThat(chart.container("sidecar").getLifecycle().getPreStop().getExec().getCommand())
+          .containsExactly("/app/redis-lease-ha", "prestop");
+      LocalCluster.CliResult prestop = cluster.prestop(second);
+      assertThat(prestop.exitCode()).as(prestop.err()).isZero();
+      assertThat(prestop.out()).contains("handed over to");
       cluster.awaitLeaderOtherThan(second, Duration.ofSeconds(30));
     }
 

@@ -134,10 +134,26 @@ class ChartTest {
       assertThat(sc.getCapabilities().getDrop()).as(c.getName()).containsExactly("ALL");
       assertThat(sc.getCapabilities().getAdd()).as(c.getName()).isNullOrEmpty();
       assertThat(sc.getPrivileged()).as(c.getName()).isNotEqualTo(Boolean.TRUE);
-      // Both containers wait in preStop for the sidecar's handover, so Redis is up while it runs.
-      assertThat(c.getLifecycle().getPreStop().getHttpGet().getPath()).as(c.getName()).isEqualTo("/prestop");
+      // Both containers wait in preStop for the sidecar's handover, so Redis is up while it runs; both
+      // are exec hooks: nothing that moves the leader answers a GET.
+      assertThat(c.getLifecycle().getPreStop().getHttpGet()).as(c.getName()).isNull();
+      assertThat(c.getLifecycle().getPreStop().getExec().getCommand()).as(c.getName()).isNotEmpty();
       assertThat(c.getLivenessProbe()).as(c.getName()).isNotNull();
     }
+    assertThat(chart.yaml).doesNotContain("/prestop", "path: /handover");
+    // The sidecar's hook is the prestop command, which POSTs /handover to it with the cluster key.
+    assertThat(chart.container("sidecar").getLifecycle().getPreStop().getExec().getCommand())
+        .containsExactly("/app/redis-lease-ha", "prestop");
+    // Redis's hook waits, bounded, until its Redis is no longer the primary: redis-cli ROLE on its own
+    // port, with the password through REDISCLI_AUTH (never an argument).
+    assertThat(redisPreStop(chart)).startsWith("sh", "-c");
+    assertThat(redisPreStop(chart).get(2))
+        .contains("REDISCLI_AUTH=\"$(cat /etc/redis-lease-ha/auth/password)\"", "export REDISCLI_AUTH")
+        .contains("redis-cli -h 127.0.0.1 -p 6379 ROLE")
+        // failover.handoverTimeout 10 s + lease.retryPeriod 0.5 s + failover.catchupTimeout 5 s + settle
+        // 1.8 s (health interval 0.1 + Redis timeout 0.2 + API timeout 1 + 0.5) + 1 s, rounded up.
+        .contains("limit=$(( $(date +%s) + 19 ))", "sleep 1.800", "exit 1")
+        .doesNotContain(" -a ", "--pass", "--tls");
     V1Container sidecar = chart.container("sidecar");
     assertThat(sidecar.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     assertThat(sidecar.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
@@ -179,9 +195,55 @@ class ChartTest {
   }
 
   @Test
+  void clusterKeySecretIsGeneratedAndMountedIntoTheSidecarOnly() throws Exception {
+    RenderedChart chart = render(Map.of());
+    V1Secret secret = chart.get(V1Secret.class, "demo-redis-lease-ha-cluster-key");
+    assertThat(secret.getData()).containsOnlyKeys("cluster-key");
+    assertThat(new String(secret.getData().get("cluster-key"), java.nio.charset.StandardCharsets.US_ASCII))
+        .matches("[A-Za-z0-9]{48}");
+    // A new install makes another key (an upgrade looks the existing one up and keeps it).
+    assertThat(render(Map.of()).get(V1Secret.class, "demo-redis-lease-ha-cluster-key").getData().get("cluster-key"))
+        .isNotEqualTo(secret.getData().get("cluster-key"));
+    V1Volume volume = volume(chart.statefulSet(), "cluster-key");
+    assertThat(volume.getSecret().getSecretName()).isEqualTo("demo-redis-lease-ha-cluster-key");
+    assertThat(volume.getSecret().getDefaultMode()).isEqualTo(0440);
+    V1Container sidecar = chart.container("sidecar");
+    // The whole Secret as a directory, not a subPath: a subPath mount never sees a rotated key.
+    assertThat(sidecar.getVolumeMounts()).filteredOn(m -> m.getName().equals("cluster-key")).singleElement()
+        .satisfies(m -> {
+          assertThat(m.getMountPath()).isEqualTo("/etc/redis-lease-ha/cluster-key");
+          assertThat(m.getSubPath()).isNull();
+          assertThat(m.getReadOnly()).isTrue();
+        });
+    assertThat(env(sidecar)).containsEntry("CLUSTER_KEY_FILE", "/etc/redis-lease-ha/cluster-key/cluster-key");
+    assertThat(chart.container("redis").getVolumeMounts()).noneMatch(m -> m.getName().equals("cluster-key"));
+    assertThat(env(chart.container("redis"))).doesNotContainKey("CLUSTER_KEY_FILE");
+    // The key never appears in the pod spec itself.
+    assertThat(chart.yaml.replace(new String(java.util.Base64.getEncoder().encode(secret.getData().get("cluster-key"))), ""))
+        .doesNotContain(new String(secret.getData().get("cluster-key"), java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
+  @Test
+  void existingClusterKeySecretIsMountedAndNoneIsCreated() throws Exception {
+    RenderedChart chart = render(values("clusterKey.existingSecret", "my-cluster-key", "clusterKey.key", "token"));
+    assertThat(chart.find(V1Secret.class, "demo-redis-lease-ha-cluster-key")).isEmpty();
+    assertThat(volume(chart.statefulSet(), "cluster-key").getSecret().getSecretName()).isEqualTo("my-cluster-key");
+    assertThat(env(chart.container("sidecar"))).containsEntry("CLUSTER_KEY_FILE", "/etc/redis-lease-ha/cluster-key/token");
+  }
+
+  @Test
+  void redisPreStopBoundFollowsTheTimings() throws Exception {
+    RenderedChart chart = render(values("failover.handoverTimeout", "1m", "failover.catchupTimeout", "2500ms",
+        "lease.retryPeriod", "250ms", "failover.healthInterval", "1s", "lease.apiTimeout", "500ms", "redis.port", 6380));
+    // 60 + 0.25 + 2.5 + settle (1 + 1 (Redis timeout, at most 1 s) + 0.5 + 0.5 = 3) + 1 = 66.75, rounded up.
+    assertThat(redisPreStop(chart).get(2)).contains("limit=$(( $(date +%s) + 67 ))", "sleep 3.000", "-p 6380 ROLE");
+  }
+
+  @Test
   void authOffLeavesNoSecretAndOpensProtectedMode() throws Exception {
     RenderedChart chart = render(values("auth.enabled", false));
-    assertThat(chart.all(V1Secret.class)).isEmpty();
+    assertThat(chart.find(V1Secret.class, "demo-redis-lease-ha-auth")).isEmpty();
+    assertThat(redisPreStop(chart).get(2)).doesNotContain("REDISCLI_AUTH");
     assertThat(env(chart.container("sidecar"))).doesNotContainKey("REDIS_PASSWORD_FILE");
     assertThat(redisScript(chart)).contains("--protected-mode no").doesNotContain("requirepass");
     assertThat(chart.statefulSet().getSpec().getTemplate().getSpec().getVolumes())
@@ -191,7 +253,9 @@ class ChartTest {
   @Test
   void existingSecretIsMountedAndNoneIsCreated() throws Exception {
     RenderedChart chart = render(values("auth.existingSecret", "my-redis-auth", "auth.passwordKey", "redis-password"));
-    assertThat(chart.all(V1Secret.class)).isEmpty();
+    assertThat(chart.all(V1Secret.class)).extracting(x -> x.getMetadata().getName())
+        .containsExactly("demo-redis-lease-ha-cluster-key");
+    assertThat(redisPreStop(chart).get(2)).contains("$(cat /etc/redis-lease-ha/auth/redis-password)");
     assertThat(volume(chart.statefulSet(), "redis-auth").getSecret().getSecretName()).isEqualTo("my-redis-auth");
     assertThat(env(chart.container("sidecar"))).containsEntry("REDIS_PASSWORD_FILE", "/etc/redis-lease-ha/auth/redis-password");
   }
@@ -206,6 +270,8 @@ class ChartTest {
         .containsEntry("REDIS_TLS_KEY_FILE", "/etc/redis-lease-ha/tls/tls.key");
     assertThat(env(chart.container("sidecar")).keySet()).isSubsetOf(sidecarEnvNames());
     assertThat(redisScript(chart)).contains("--port 0 --tls-port 6379", "--tls-replication yes", "--tls-auth-clients yes");
+    assertThat(redisPreStop(chart).get(2)).contains("redis-cli -h 127.0.0.1 -p 6379 --tls --cacert /etc/redis-lease-ha/tls/ca.crt"
+        + " --cert /etc/redis-lease-ha/tls/tls.crt --key /etc/redis-lease-ha/tls/tls.key ROLE");
     V1Pod test = testPod(values("tls.enabled", true, "tls.existingSecret", "redis-tls"));
     assertThat(String.join(" ", test.getSpec().getContainers().get(0).getArgs()))
         .contains("redis-cli --tls --cacert /etc/redis-lease-ha/tls/ca.crt");
@@ -257,8 +323,19 @@ class ChartTest {
       assertThat(env(sidecar))
           .containsEntry("PEER_SELECTOR", "app=my-redis")
           .containsEntry("WRITE_SERVICE", "demo-leaseha-write")
-          .containsEntry("REDIS_PASSWORD_FILE", "/etc/redis-lease-ha/auth/password");
+          .containsEntry("REDIS_PASSWORD_FILE", "/etc/redis-lease-ha/auth/password")
+          .containsEntry("CLUSTER_KEY_FILE", "/etc/redis-lease-ha/cluster-key/cluster-key");
       assertThat(pod.getServiceAccountName()).isEqualTo("demo-leaseha");
+      // The subchart generates the cluster key; the sidecar mounts it and runs the prestop hook, Redis
+      // waits for the handover with the chart's own hook.
+      assertThat(chart.get(V1Secret.class, "demo-leaseha-cluster-key").getData()).containsKey("cluster-key");
+      assertThat(volume(sts, "cluster-key").getSecret().getSecretName()).isEqualTo("demo-leaseha-cluster-key");
+      assertThat(sidecar.getLifecycle().getPreStop().getExec().getCommand()).containsExactly("/app/redis-lease-ha", "prestop");
+      V1Container redis = pod.getContainers().get(0);
+      assertThat(redis.getLifecycle().getPreStop().getHttpGet()).isNull();
+      assertThat(String.join(" ", redis.getLifecycle().getPreStop().getExec().getCommand()))
+          .contains("$(cat /etc/redis-lease-ha/auth/password)", "redis-cli -h 127.0.0.1 -p 6379 ROLE");
+      assertThat(chart.yaml).doesNotContain("/prestop");
       assertThat(volume(sts, "redis-auth").getSecret().getSecretName()).isEqualTo("my-redis-auth");
       // With the dependency aliased as "leaseha", the subchart's objects are named after the alias.
       assertThat(chart.get(V1Role.class, "demo-leaseha")).isNotNull();
@@ -281,6 +358,8 @@ class ChartTest {
       "tls.enabled|true|at '/tls/existingSecret'",
       "podAntiAffinity|always|at '/podAntiAffinity'",
       "sidecar.imag.tag|x|'imag' not allowed",
+      "clusterKey.key|a/b|at '/clusterKey/key'",
+      "clusterKey.existingSecret|My_Secret|at '/clusterKey/existingSecret'",
   })
   void schemaRejectsBadValuesNamingTheField(String key, String value, String named) {
     Object typed = value.matches("-?\\d+") ? (Object) Integer.parseInt(value) : value.equals("true") ? (Object) true : value;
@@ -349,6 +428,11 @@ class ChartTest {
   private static V1Volume volume(V1StatefulSet sts, String name) {
     return sts.getSpec().getTemplate().getSpec().getVolumes().stream()
         .filter(v -> v.getName().equals(name)).findFirst().orElseThrow();
+  }
+
+  /** The Redis container's preStop command: sh, -c and the script. */
+  static List<String> redisPreStop(RenderedChart chart) {
+    return chart.container("redis").getLifecycle().getPreStop().getExec().getCommand();
   }
 
   private static String redisScript(RenderedChart chart) {

@@ -47,7 +47,9 @@ import redis.clients.jedis.Jedis;
  * namespace with Redis and our sidecar image joined to it, as in Kubernetes. Redis runs the chart's
  * own command and the sidecar gets the chart's own environment, pointed at the embedded API server on
  * the host. A writer follows the write EndpointSlice while the leader's Redis crashes, the leader's
- * whole pod is killed, and the last leader is stopped gracefully through its preStop endpoint.
+ * whole pod is killed, and the last leader is stopped gracefully as the kubelet stops a pod: both
+ * containers' preStop exec hooks at once (the sidecar's {@code prestop} POSTs /handover with the
+ * cluster key; Redis's waits until it is no longer the primary), then SIGTERM.
  * Run by {@code make e2e}; needs root and podman.
  */
 class ContainerFailoverE2E {
@@ -89,6 +91,10 @@ class ContainerFailoverE2E {
     Path auth = Files.createDirectories(DIR.resolve("auth").toAbsolutePath());
     Files.writeString(auth.resolve("password"), password, StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(auth.resolve("password"), PosixFilePermissions.fromString("rw-r--r--"));
+    // The chart's cluster key Secret, mounted as the chart mounts it (a directory holding the key file).
+    Path clusterKey = Files.createDirectories(DIR.resolve("cluster-key").toAbsolutePath());
+    LocalCluster.writeClusterKey(clusterKey.resolve(chart.clusterKeyFileName()));
+    Files.setPosixFilePermissions(clusterKey.resolve(chart.clusterKeyFileName()), PosixFilePermissions.fromString("rw-r--r--"));
 
     api = ApiServerProcess.start(DIR.resolve("api-server.log"), "0.0.0.0", null);
     client = new ClientBuilder().setBasePath(api.url()).build();
@@ -117,6 +123,7 @@ class ContainerFailoverE2E {
       GenericContainer<?> sidecar = restricted(new GenericContainer<>(SIDECAR), pause)
           .withEnv(env)
           .withFileSystemBind(auth.toString(), chart.authDir(), BindMode.READ_ONLY)
+          .withFileSystemBind(clusterKey.toString(), chart.clusterKeyDir(), BindMode.READ_ONLY)
           .withFileSystemBind(emptyDir(name + "-tmp", POD_UID), "/tmp", BindMode.READ_WRITE);
       pods.add(new Pod(name, ip, pause, redis, sidecar));
     }
@@ -220,18 +227,25 @@ class ContainerFailoverE2E {
           + millis(ack1.nanos() - t1) + " ms (lease " + chart.leaseDuration() + ")");
       awaitInSync(third, 1);
 
-      // 3. Graceful stop: the kubelet's preStop call, then SIGTERM to the pod's containers.
+      // 3. Graceful stop as the kubelet does it: both containers' preStop exec hooks at once, each
+      //    container's SIGTERM once its own hook has returned. A GET moves nothing.
+      assertThat(http("GET", third, "/handover", Duration.ofSeconds(5))).startsWith("405 ");
       List<Long> lostBefore = lostSoFar(writer, third);
       long t2 = System.nanoTime();
-      String reply = http("GET", third, "/prestop", Duration.ofSeconds(30));
-      assertThat(reply).startsWith("200 ").contains("handed over to");
+      var sidecarHook = java.util.concurrent.CompletableFuture.supplyAsync(() -> exec(third.sidecar, chart.sidecarPreStop()));
+      var redisHook = java.util.concurrent.CompletableFuture.supplyAsync(() -> exec(third.redis, chart.redisPreStop()));
+      org.testcontainers.containers.Container.ExecResult sidecarDone = sidecarHook.get(60, TimeUnit.SECONDS);
+      assertThat(sidecarDone.getExitCode()).as(sidecarDone.getStderr()).isZero();
+      assertThat(sidecarDone.getStdout()).contains("handed over to");
+      docker().stopContainerCmd(third.sidecar.getContainerId()).withTimeout(30).exec();
       Pod fourth = awaitLeaderPublished(third);
       Writer.Ack ack2 = awaitFirstAck(writer, t2, third);
-      for (GenericContainer<?> c : List.of(third.sidecar, third.redis)) {
-        docker().stopContainerCmd(c.getContainerId()).withTimeout(30).exec();
-      }
-      line("Graceful stop (GET /prestop, then SIGTERM): " + third.name + " -> " + fourth.name + ", first write acked after "
-          + millis(ack2.nanos() - t2) + " ms");
+      org.testcontainers.containers.Container.ExecResult redisDone = redisHook.get(60, TimeUnit.SECONDS);
+      assertThat(redisDone.getExitCode()).as(redisDone.getStdout() + redisDone.getStderr()).isZero();
+      assertThat(redisDone.getStdout()).contains("Redis is no longer the primary");
+      docker().stopContainerCmd(third.redis.getContainerId()).withTimeout(30).exec();
+      line("Graceful stop (preStop exec hooks, then SIGTERM): " + third.name + " -> " + fourth.name
+          + ", first write acked after " + millis(ack2.nanos() - t2) + " ms");
       Awaitility.await("writes continue on " + fourth.name).atMost(Duration.ofSeconds(10))
           .until(() -> writer.acks().stream().filter(a -> a.node().equals(fourth.redisAddress())).count() > 20);
       writer.close();
@@ -266,6 +280,15 @@ class ContainerFailoverE2E {
         .filter(h -> cmdline(h.pid()).startsWith("redis-server"))
         .findFirst().orElseThrow(() -> new IllegalStateException("no redis-server process under " + main));
     new ProcessBuilder("kill", "-" + signal, Long.toString(redis.pid())).inheritIO().start().waitFor();
+  }
+
+  /** Runs {@code command} in {@code container}, as the kubelet runs an exec hook. */
+  private static org.testcontainers.containers.Container.ExecResult exec(GenericContainer<?> container, String... command) {
+    try {
+      return container.execInContainer(command);
+    } catch (Exception e) {
+      throw new IllegalStateException("exec in " + container.getContainerName() + " failed", e);
+    }
   }
 
   private static Pod awaitLeaderPublished(Pod previous) {

@@ -8,6 +8,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -68,6 +71,8 @@ class BadFlagsIT {
       "--min-replicas-max-lag=0                     | --min-replicas-max-lag",
       "--max-lag-bytes=-1                           | --max-lag-bytes",
       "--catchup-timeout=soon                       | --catchup-timeout",
+      "--cluster-key-file=/nonexistent/cluster-key  | --cluster-key-file (CLUSTER_KEY_FILE): cannot read /nonexistent/cluster-key",
+      "--cluster-key-file=/                         | --cluster-key-file (CLUSTER_KEY_FILE): cannot read /",
   })
   void rejectedWithExitCode2AndTheFlagNamed(String badFlag, String named) throws Exception {
     assertRejected(List.of(badFlag.trim()), Map.of(), named.trim());
@@ -82,13 +87,35 @@ class BadFlagsIT {
       "ROLE_LABEL=a/b/c            | --role-label (ROLE_LABEL)",
       "HTTP_PORT=99999             | --http-port (HTTP_PORT)",
       "REDIS_TLS_KEY_FILE=/none/k  | --redis-tls-cert-file (REDIS_TLS_CERT_FILE) and --redis-tls-key-file",
+      "CLUSTER_KEY_FILE=/none/key  | --cluster-key-file (CLUSTER_KEY_FILE): cannot read /none/key",
   })
   void badEnvironmentVariablesAreRejectedTheSameWay(String assignment, String named) throws Exception {
     String[] kv = assignment.trim().split("=", 2);
     assertRejected(List.of(), Map.of(kv[0], kv[1]), named.trim());
   }
 
-  private static void assertRejected(List<String> extraArgs, Map<String, String> extraEnv, String named) throws Exception {
+  /** Key files that exist but hold no usable key: the problem is named, never the content. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "empty       | ''                          | is empty",
+      "blank       | '     '                     | is empty",
+      "short       | 'fifteen-bytes-k'           | holds a key of 15 bytes; at least 16 are needed",
+      "spaces      | 'a cluster key with spaces' | holds characters other than visible ASCII",
+  })
+  void unusableClusterKeyFilesAreRejectedWithoutShowingTheKey(String name, String content, String problem,
+      @TempDir Path dir) throws Exception {
+    Path file = dir.resolve(name.trim());
+    Files.writeString(file, content + "\n");
+    String out = assertRejected(List.of("--cluster-key-file=" + file), Map.of(),
+        "--cluster-key-file (CLUSTER_KEY_FILE): " + file + " " + problem.trim());
+    if (content.strip().length() > 3) {
+      assertThat(out).doesNotContain(content.strip());
+    }
+    // The same file through the environment variable.
+    assertRejected(List.of(), Map.of("CLUSTER_KEY_FILE", file.toString()), "--cluster-key-file (CLUSTER_KEY_FILE): " + file);
+  }
+
+  private static String assertRejected(List<String> extraArgs, Map<String, String> extraEnv, String named) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(SidecarProcess.java(), "-jar", SidecarProcess.jar().toString(), "run",
         "--pod-name=redis-0", "--namespace=default",
         "--redis-port=" + listener.getLocalPort(), "--peers=redis-1=127.0.0.1:" + listener.getLocalPort(),
@@ -98,7 +125,7 @@ class BadFlagsIT {
     }
     cmd.addAll(extraArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().keySet().removeIf(k -> List.of("POD_NAME", "POD_NAMESPACE", "REDIS_PASSWORD").contains(k));
+    pb.environment().keySet().removeIf(k -> List.of("POD_NAME", "POD_NAMESPACE", "REDIS_PASSWORD", "CLUSTER_KEY_FILE").contains(k));
     pb.environment().putAll(extraEnv);
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -107,5 +134,6 @@ class BadFlagsIT {
     assertThat(p.exitValue()).as(out).isEqualTo(2);
     assertThat(out).contains(named);
     assertThat(connections.get()).as("connections to Redis or the API server").isZero();
+    return out;
   }
 }

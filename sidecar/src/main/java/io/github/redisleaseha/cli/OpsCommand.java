@@ -31,10 +31,14 @@ abstract class OpsCommand implements Callable<Integer> {
     return spec.commandLine().getErr();
   }
 
+  /** Checks this command's own arguments before anything is contacted; the message names the flag. */
+  void checkArguments() throws ClusterOptions.UsageError {}
+
   @Override
   public final Integer call() throws Exception {
     ClusterClient client;
     try {
+      checkArguments();
       client = cluster.connect();
     } catch (ClusterOptions.UsageError e) {
       err().println("invalid arguments: " + e.getMessage());

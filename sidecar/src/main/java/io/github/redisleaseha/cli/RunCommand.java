@@ -5,6 +5,7 @@ import io.github.redisleaseha.config.ConfigValidator.InvalidConfigException;
 import io.github.redisleaseha.config.Durations;
 import io.github.redisleaseha.config.EndpointsMode;
 import io.github.redisleaseha.config.SidecarConfig;
+import io.github.redisleaseha.http.ClusterKeyAuth;
 import io.github.redisleaseha.http.HttpApi;
 import io.github.redisleaseha.node.Sidecar;
 import io.kubernetes.client.openapi.ApiClient;
@@ -93,8 +94,14 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
   @Option(names = "--handover-timeout", defaultValue = "${env:HANDOVER_TIMEOUT:-10s}", converter = DurationConverter.class, description = "Bound on a graceful handover. Env HANDOVER_TIMEOUT. Default: ${DEFAULT-VALUE}.")
   Duration handoverTimeout;
 
-  @Option(names = "--http-port", defaultValue = "${env:HTTP_PORT:-8080}", description = "Port of /healthz, /readyz, /role and /handover. Env HTTP_PORT. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--http-port", defaultValue = "${env:HTTP_PORT:-8080}", description = "Port of /healthz, /readyz, /role, /metrics (open) and POST /handover, /switchover (with the cluster key). Env HTTP_PORT. Default: ${DEFAULT-VALUE}.")
   int httpPort;
+
+  @Option(names = "--cluster-key-file", defaultValue = "${env:CLUSTER_KEY_FILE}",
+      description = "File holding the cluster's shared key (at least 16 visible ASCII characters), which POST /handover"
+          + " and /switchover require as Authorization: Bearer; re-read when it changes. Without it those endpoints"
+          + " are disabled (403). Env CLUSTER_KEY_FILE.")
+  Path clusterKeyFile;
 
   @Option(names = "--no-failover", defaultValue = "${env:NO_FAILOVER:-false}", description = "Never become leader. Env NO_FAILOVER.")
   boolean noFailover;
@@ -169,7 +176,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         healthInterval, healthFailures, catchupTimeout, maxLagBytes, handoverTimeout, httpPort,
         noFailover, redisUserFile, System.getenv("REDIS_USER"), redisPasswordFile, System.getenv("REDIS_PASSWORD"), kubeApiUrl,
         minReplicasToWrite, minReplicasMaxLag, redisTls, redisTlsCaFile, redisTlsCertFile, redisTlsKeyFile, roleLabel,
-        stallTimeout, apiTimeout, renewInterval, heartbeatInterval, peerTimeout, peerHttpPorts);
+        stallTimeout, apiTimeout, clusterKeyFile, renewInterval, heartbeatInterval, peerTimeout, peerHttpPorts);
   }
 
   @Override
@@ -194,10 +201,18 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             .writeTimeout(apiTimeout, TimeUnit.MILLISECONDS)
             .callTimeout(apiTimeout, TimeUnit.MILLISECONDS)
             .build());
-    Sidecar sidecar = new Sidecar(config, client, () -> null);
+    ClusterKeyAuth auth = ClusterKeyAuth.of(config.clusterKey());
+    Sidecar sidecar = new Sidecar(config, client, auth::authorization);
+    if (auth.enabled()) {
+      log.info("POST /handover, /switchover and the members' heartbeats require {} (re-read when it changes)", config.clusterKey());
+    } else {
+      log.warn("No --cluster-key-file (CLUSTER_KEY_FILE): POST /handover and /switchover are disabled (403), so neither"
+          + " the prestop command nor switchover can move this node's leadership; SIGTERM still hands it over. No heartbeats"
+          + " either: every member reads the Lease itself, and nothing keeps the leader writable while the API server is away");
+    }
     HttpApi http;
     try {
-      http = new HttpApi(config.httpPort(), sidecar, config.handoverTimeout().toMillis());
+      http = new HttpApi(config.httpPort(), sidecar, config.handoverTimeout().toMillis(), auth);
     } catch (java.net.BindException e) {
       // Nothing has been started yet (no election, no Redis command): just say why and stop.
       System.err.println("--http-port (HTTP_PORT): cannot listen on port " + config.httpPort() + ": " + e.getMessage());

@@ -62,6 +62,7 @@ public final class ConfigValidator {
       String roleLabel,
       Duration stallTimeout,
       Duration apiTimeout,
+      Path clusterKeyFile,
       Duration renewInterval,
       Duration heartbeatInterval,
       Duration peerTimeout,
@@ -138,6 +139,7 @@ public final class ConfigValidator {
     Secret user = readSecret(p, "--redis-user-file (REDIS_USER_FILE)", r.redisUserFile(), r.redisUserEnv());
     Secret password = readSecret(p, "--redis-password-file (REDIS_PASSWORD_FILE)", r.redisPasswordFile(), r.redisPasswordEnv());
     RedisTls tls = tls(p, r);
+    ClusterKey clusterKey = clusterKey(p, r.clusterKeyFile());
     if (!blank(r.roleLabel()) && !LABEL_KEY.matcher(r.roleLabel()).matches()) {
       p.add("--role-label (ROLE_LABEL): '" + r.roleLabel() + "' is not a label key ([prefix/]name, name up to 63 characters)");
     }
@@ -177,6 +179,7 @@ public final class ConfigValidator {
         r.redisPasswordFile(),
         r.stallTimeout(),
         r.apiTimeout(),
+        clusterKey,
         r.renewInterval(),
         r.heartbeatInterval(),
         r.peerTimeout(),
@@ -208,6 +211,23 @@ public final class ConfigValidator {
       }
     }
     return ports;
+
+  }
+
+  /**
+   * The cluster key, or null without {@code --cluster-key-file}: the mutating HTTP endpoints are then
+   * disabled (see {@code http.ClusterKeyAuth}). A file that is given must hold a usable key.
+   */
+  private static ClusterKey clusterKey(List<String> p, Path file) {
+    if (file == null) {
+      return null;
+    }
+    try {
+      return ClusterKey.read(file);
+    } catch (ClusterKey.UnusableKeyException e) {
+      p.add(ClusterKey.FLAG + ": " + e.getMessage());
+      return null;
+    }
   }
 
   /** TLS when asked for or when any TLS file is given; null for plain TCP. */

@@ -49,6 +49,9 @@ import java.util.List;
  *     Too long, and writes wait that long on a Redis that will not come back.
  * @param apiTimeout bound on one API request. Part of the fencing margin: a leader write sent while
  *     the Lease was fresh lands at most this much later.
+ * @param clusterKey the key every mutating HTTP call must carry ({@code Authorization: Bearer}), read
+ *     from {@code --cluster-key-file} and re-read when the file changes; null without the flag, which
+ *     disables the mutating endpoints (graceful stop by SIGTERM still hands over)
  * @param renewInterval how often the leader writes its renewal. The main term of an idle cluster's API
  *     load (one update per interval). Too long, and a renewal that fails leaves no second attempt
  *     before the renew deadline; at least one API timeout must fit between the two.
@@ -89,6 +92,7 @@ public record SidecarConfig(
     java.nio.file.Path redisPasswordFile,
     Duration stallTimeout,
     Duration apiTimeout,
+    ClusterKey clusterKey,
     Duration renewInterval,
     Duration heartbeatInterval,
     Duration peerTimeout,

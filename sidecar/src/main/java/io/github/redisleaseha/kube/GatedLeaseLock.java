@@ -255,8 +255,10 @@ public final class GatedLeaseLock implements Lock {
 
   /**
    * The leader should ask its members for help: its renewal is due and its last Lease request got no
-   * answer, or its renewal is {@code slackNanos} overdue (a request still waiting for an answer).
-   * Members' renewals on its behalf reset the clock, so they come about once per renew interval.
+   * answer, or its renewal is {@code slackNanos} overdue (a request still waiting for an answer; the
+   * elector attempts once per retry period, so a healthy renewal comes up to one retry period after
+   * the renew interval, and the slack must exceed that). Members' renewals on its behalf reset the
+   * clock, so they come about once per renew interval.
    */
   public boolean renewalInTrouble(long slackNanos) {
     long overdue = nanoTime.getAsLong() - lastRenewSentNanos - renewIntervalNanos;

@@ -28,12 +28,19 @@ import org.slf4j.LoggerFactory;
  * may). Called on the HTTP threads; the promise and the last renewal attempt are its only state, each
  * one value replaced whole.
  */
-final class HeartbeatListener implements AutoCloseable {
+public final class HeartbeatListener implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HeartbeatListener.class);
 
   /** What {@link #receive} answers: the HTTP status and the reply. */
-  record Answer(int status, Reply reply) {}
+  public record Answer(int status, Reply reply) {
+    /** The reply as the body of the answer. */
+    public String json() {
+      return JSON_CODEC.serialize(reply);
+    }
+  }
+
+  private static final JSON JSON_CODEC = new JSON();
 
   /** The last renewal this member attempted on a leader's behalf. */
   private record Attempt(String leader, String boot, long seq, GatedLeaseLock.ProxyRenewal result) {}
@@ -44,7 +51,7 @@ final class HeartbeatListener implements AutoCloseable {
   private final long proxyWaitMillis;
   private final int defaultLeaseSeconds;
   private final LongSupplier nanoTime;
-  private final JSON json = new JSON();
+  private final JSON json = JSON_CODEC;
   private final ExecutorService proxy =
       Executors.newSingleThreadExecutor(Thread.ofPlatform().name("proxy-renewal").daemon(true).factory());
   private final Map<String, Message> lastTaken = new ConcurrentHashMap<>();
@@ -96,8 +103,8 @@ final class HeartbeatListener implements AutoCloseable {
 
   /**
    * A leader in trouble: renew its Lease on its behalf, waiting a moment for the renewal so it comes
-   * back in this answer, and promise it (if {@link Failsafe#refusal} allows, judged on what that
-   * renewal attempt read) before answering.
+   * back in this answer; and unless that renewal succeeded, promise it (if {@link Failsafe#refusal}
+   * allows, judged on what the renewal attempt read) before answering.
    */
   private Reply help(Message m) {
     CompletableFuture<Attempt> current = inFlight;
@@ -123,6 +130,11 @@ final class HeartbeatListener implements AutoCloseable {
     if (refusal.isPresent()) {
       log.info("Not promising {} to leave it the lead: {}", m.from(), refusal.get());
       return Reply.refusal(refusal.get());
+    }
+    if (forThisLeader && done.result().renewed() != null) {
+      // The Lease is renewed: nobody may take it before a lease duration from now, promise or not,
+      // and a promise would only hold this member back after a release.
+      return new Reply(null, false, done.seq(), done.result().renewed(), null);
     }
     Integer seconds = m.lease().getSpec() == null ? null : m.lease().getSpec().getLeaseDurationSeconds();
     long leaseMillis = TimeUnit.SECONDS.toMillis(seconds == null || seconds <= 0 ? defaultLeaseSeconds : seconds);

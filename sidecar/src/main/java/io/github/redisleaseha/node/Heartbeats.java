@@ -47,8 +47,11 @@ import org.slf4j.LoggerFactory;
  */
 final class Heartbeats implements AutoCloseable {
 
-  static final String PATH = "/peer/heartbeat";
-  /** How overdue a renewal is before the leader asks its members to renew for it. */
+  static final String PATH = Sidecar.HEARTBEAT_PATH;
+  /**
+   * How overdue a renewal may be, beyond one retry period, before the leader asks its members to
+   * renew for it while its own request is still waiting for an answer.
+   */
   static final long TROUBLE_SLACK_MILLIS = 200;
 
   private static final Logger log = LoggerFactory.getLogger(Heartbeats.class);
@@ -81,6 +84,7 @@ final class Heartbeats implements AutoCloseable {
   private final Function<Member, URI> sidecarUrl;
   private final Supplier<String> authorization;
   private final long intervalNanos;
+  private final long troubleSlackNanos;
   private final Duration timeout;
   private final LongSupplier nanoTime;
   private final JSON json = new JSON();
@@ -101,15 +105,17 @@ final class Heartbeats implements AutoCloseable {
   /**
    * @param interval how often the leader sends; a follower trusts a heartbeat for three intervals
    * @param timeout bound on one call to a member (connect and answer)
+   * @param retryPeriod the elector's: a healthy renewal may come this much after the renew interval
    */
   Heartbeats(String self, GatedLeaseLock lock, Supplier<List<Member>> members, Function<Member, URI> sidecarUrl,
-      Supplier<String> authorization, Duration interval, Duration timeout, LongSupplier nanoTime) {
+      Supplier<String> authorization, Duration interval, Duration timeout, Duration retryPeriod, LongSupplier nanoTime) {
     this.self = self;
     this.lock = lock;
     this.members = members;
     this.sidecarUrl = sidecarUrl;
     this.authorization = authorization;
     this.intervalNanos = interval.toNanos();
+    this.troubleSlackNanos = retryPeriod.toNanos() + TimeUnit.MILLISECONDS.toNanos(TROUBLE_SLACK_MILLIS);
     this.timeout = timeout;
     this.nanoTime = nanoTime;
     this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
@@ -124,7 +130,7 @@ final class Heartbeats implements AutoCloseable {
     }
     long now = nanoTime.getAsLong();
     String version = lease.getMetadata().getResourceVersion();
-    boolean trouble = lock.renewalInTrouble(TimeUnit.MILLISECONDS.toNanos(TROUBLE_SLACK_MILLIS));
+    boolean trouble = lock.renewalInTrouble(troubleSlackNanos);
     if (sentAny && Objects.equals(version, lastSentVersion) && trouble == lastTrouble && now - lastSentNanos < intervalNanos) {
       return;
     }

@@ -53,6 +53,8 @@ import redis.clients.jedis.JedisClientConfig;
 public final class Sidecar implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Sidecar.class);
+  /** Where a member's sidecar takes the leader's heartbeats ({@code POST}, with the cluster key). */
+  public static final String HEARTBEAT_PATH = "/peer/heartbeat";
   /**
    * How often a leader re-reads its write endpoint to repair a hand edit, and how often peers are
    * re-listed (every {@link #PEER_REFRESH_UNREACHABLE_MILLIS} while one does not answer): the API
@@ -149,7 +151,7 @@ public final class Sidecar implements AutoCloseable {
     this.executor = new Executor(config, state, lock, election, endpoint, local, peers, fence, events, timing);
     this.roleLabel = config.roleLabel() == null ? null : new RoleLabel(apiClient, config.namespace(), config.podName(), config.roleLabel());
     this.heartbeats = new Heartbeats(config.podName(), lock, discovery::peers, this::sidecarUrl, authorization,
-        config.heartbeatInterval(), config.peerTimeout(), System::nanoTime);
+        config.heartbeatInterval(), config.peerTimeout(), config.retryPeriod(), System::nanoTime);
     this.listener = new HeartbeatListener(lock, this::localPrimary, config.heartbeatInterval(), config.peerTimeout(),
         (int) config.leaseDuration().toSeconds(), System::nanoTime);
     lock.setKeptByMembers(() -> failsafe().isEmpty());

@@ -1,6 +1,7 @@
 package io.github.redisleaseha.ops;
 
 import com.google.gson.Gson;
+import io.github.redisleaseha.config.ClusterKey;
 import io.github.redisleaseha.config.EndpointsMode;
 import io.github.redisleaseha.core.LeaseState;
 import io.github.redisleaseha.kube.WriteEndpoint;
@@ -142,12 +143,13 @@ public final class ClusterClient {
     }
   }
 
-  /** POST /switchover on the leader's sidecar; the reply (status and text). */
-  public HttpResponse<String> switchover(ClusterView.Member leader, String target, Duration timeout)
+  /** POST /switchover on the leader's sidecar, with the cluster key; the reply (status and text). */
+  public HttpResponse<String> switchover(ClusterView.Member leader, String target, Duration timeout, ClusterKey key)
       throws IOException, InterruptedException {
     String query = target == null ? "" : "?to=" + URLEncoder.encode(target, StandardCharsets.UTF_8);
     return http.send(
         HttpRequest.newBuilder(URI.create(leader.url() + "/switchover" + query)).timeout(timeout)
+            .header("Authorization", key.bearer())
             .POST(HttpRequest.BodyPublishers.noBody()).build(),
         HttpResponse.BodyHandlers.ofString());
   }

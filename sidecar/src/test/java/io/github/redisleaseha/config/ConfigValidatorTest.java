@@ -14,12 +14,18 @@ import org.junit.jupiter.api.io.TempDir;
 class ConfigValidatorTest {
 
   static ConfigValidator.Raw raw(String leaseDuration, String renewDeadline, String retryPeriod, Path passwordFile) {
+    return raw(leaseDuration, renewDeadline, retryPeriod, passwordFile, null);
+  }
+
+  static ConfigValidator.Raw raw(String leaseDuration, String renewDeadline, String retryPeriod, Path passwordFile,
+      Path clusterKeyFile) {
     return new ConfigValidator.Raw(
         "redis-0", "default", "redis-leader", "10.0.0.1", null, "127.0.0.1", 6379,
         "redis-0=10.0.0.1:6379,redis-1=10.0.0.2:6379", null, "redis-write", EndpointsMode.SLICE,
         Durations.parse(leaseDuration), Durations.parse(renewDeadline), Durations.parse(retryPeriod),
         Duration.ofMillis(100), 3, Duration.ofSeconds(5), 1024, Duration.ofSeconds(10), 8080, false,
         null, null, passwordFile, null, null, 0, 10, false, null, null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(1),
+        clusterKeyFile,
         Duration.ofMillis(1250), Duration.ofMillis(500), Duration.ofMillis(500), null);
   }
 
@@ -64,6 +70,50 @@ class ConfigValidatorTest {
   }
 
   @Test
+  void clusterKeyFileIsReadTrimmedAndNeverPrinted(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("key"), "  0123456789abcdef-key\n");
+    SidecarConfig c = ConfigValidator.validate(raw("4s", "2500ms", "500ms", null, file));
+    assertThat(c.clusterKey().value().reveal()).isEqualTo("0123456789abcdef-key");
+    assertThat(c.clusterKey().file()).isEqualTo(file);
+    assertThat(c.toString()).doesNotContain("0123456789abcdef");
+    // Without the flag there is no key: the mutating endpoints are disabled, which is valid.
+    assertThat(ConfigValidator.validate(raw("4s", "2500ms", "500ms", null, null)).clusterKey()).isNull();
+  }
+
+  @Test
+  void unusableClusterKeyFilesNameTheFlagAndNeverTheKey(@TempDir Path dir) throws Exception {
+    Path empty = Files.writeString(dir.resolve("empty"), " \n\t\n");
+    Path shortKey = Files.writeString(dir.resolve("short"), "fifteen-bytes-k\n");
+    Path spaced = Files.writeString(dir.resolve("spaced"), "a key with spaces in it");
+    Path large = Files.writeString(dir.resolve("large"), "k".repeat(5000));
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "2500ms", "500ms", null, dir.resolve("missing"))))
+        .hasMessageContaining("--cluster-key-file (CLUSTER_KEY_FILE): cannot read " + dir.resolve("missing"));
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "2500ms", "500ms", null, dir)))
+        .hasMessageContaining("--cluster-key-file (CLUSTER_KEY_FILE): cannot read " + dir);
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "2500ms", "500ms", null, empty)))
+        .hasMessageContaining("--cluster-key-file (CLUSTER_KEY_FILE): " + empty + " is empty");
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "2500ms", "500ms", null, shortKey)))
+        .hasMessageContaining("--cluster-key-file (CLUSTER_KEY_FILE): " + shortKey + " holds a key of 15 bytes; at least 16")
+        .hasMessageNotContaining("fifteen");
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "2500ms", "500ms", null, spaced)))
+        .hasMessageContaining("holds characters other than visible ASCII").hasMessageNotContaining("spaces in it");
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "2500ms", "500ms", null, large)))
+        .hasMessageContaining("is larger than 4096 bytes");
+    // Exactly 16 bytes after trimming is enough.
+    Path sixteen = Files.writeString(dir.resolve("sixteen"), "sixteen-bytes-k!\n");
+    assertThat(ConfigValidator.validate(raw("4s", "2500ms", "500ms", null, sixteen)).clusterKey()).isNotNull();
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnceWithTheClusterKey(@TempDir Path dir) {
+    assertThatThrownBy(() -> ConfigValidator.validate(raw("4s", "4s", "500ms", dir.resolve("pw"), dir.resolve("key"))))
+        .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems())
+            .anyMatch(p -> p.startsWith("--renew-deadline (RENEW_DEADLINE)"))
+            .anyMatch(p -> p.startsWith("--redis-password-file (REDIS_PASSWORD_FILE)"))
+            .anyMatch(p -> p.startsWith("--cluster-key-file (CLUSTER_KEY_FILE)")));
+  }
+
+  @Test
   void unusableTlsFilesNameTheFlag(@TempDir Path dir) throws Exception {
     Path notPem = Files.writeString(dir.resolve("ca.crt"), "not a certificate");
     ConfigValidator.Raw base = raw("4s", "2500ms", "500ms", null);
@@ -87,6 +137,7 @@ class ConfigValidatorTest {
         r.retryPeriod(), r.healthInterval(), r.healthFailures(), r.catchupTimeout(), r.maxLagBytes(),
         r.handoverTimeout(), r.httpPort(), r.noFailover(), r.redisUserFile(), r.redisUserEnv(), r.redisPasswordFile(),
         r.redisPasswordEnv(), r.kubeApiUrl(), r.minReplicasToWrite(), r.minReplicasMaxLag(), true, ca, cert, key, null, r.stallTimeout(), r.apiTimeout(),
+        r.clusterKeyFile(),
         r.renewInterval(), r.heartbeatInterval(), r.peerTimeout(), r.peerHttpPorts());
   }
 
