@@ -62,7 +62,7 @@ bench: deps build
 	$(JAVA_HOME)/bin/java -cp "$(HARNESS_CP)" io.github.redisleaseha.bench.Bench --out target/bench $(BENCH_ARGS)
 
 bench-quick: deps build
-	$(JAVA_HOME)/bin/java -cp "$(HARNESS_CP)" io.github.redisleaseha.bench.Bench --out target/bench-quick --trials 1 --idle-seconds 5 $(BENCH_ARGS)
+	$(JAVA_HOME)/bin/java -cp "$(HARNESS_CP)" io.github.redisleaseha.bench.Bench --out target/bench-quick --trials 1 --idle-seconds 20 $(BENCH_ARGS)
 
 e2e: deps build
 	MVN="$(MVN)" bash scripts/e2e.sh

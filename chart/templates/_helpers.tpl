@@ -223,6 +223,12 @@ exec:
       value: {{ .Values.lease.retryPeriod | quote }}
     - name: API_TIMEOUT
       value: {{ .Values.lease.apiTimeout | quote }}
+    - name: RENEW_INTERVAL
+      value: {{ .Values.lease.renewInterval | quote }}
+    - name: HEARTBEAT_INTERVAL
+      value: {{ .Values.lease.heartbeatInterval | quote }}
+    - name: PEER_TIMEOUT
+      value: {{ .Values.lease.peerTimeout | quote }}
     - name: HEALTH_INTERVAL
       value: {{ .Values.failover.healthInterval | quote }}
     - name: HEALTH_FAILURES

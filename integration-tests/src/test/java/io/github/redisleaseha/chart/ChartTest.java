@@ -74,6 +74,9 @@ class ChartTest {
         .containsEntry("ENDPOINTS_MODE", "slice")
         .containsEntry("LEASE_DURATION", "4s")
         .containsEntry("RENEW_DEADLINE", "2500ms")
+        .containsEntry("RENEW_INTERVAL", "1250ms")
+        .containsEntry("HEARTBEAT_INTERVAL", "500ms")
+        .containsEntry("PEER_TIMEOUT", "500ms")
         .containsEntry("REDIS_PORT", "6379")
         .containsEntry("REDIS_PASSWORD_FILE", "/etc/redis-lease-ha/auth/password")
         .doesNotContainKeys("REDIS_PASSWORD", "REDIS_TLS_CA_FILE");

@@ -36,8 +36,8 @@ public final class Eligibility {
     }
     LeaseState lease = o.lease();
     if (o.promise() != null && o.promise().binds(o.nowMillis())) {
-      return Optional.of("I promised " + o.promise().leader() + " (failsafe: the API server is unreachable) not to take"
-          + " over for another " + (o.promise().untilMillis() - o.nowMillis()) + " ms");
+      return Optional.of("I promised " + o.promise().leader() + " not to take over while it cannot renew its Lease"
+          + " (failsafe), until a lease duration after its last heartbeat");
     }
     if (!lease.members().isEmpty() && !lease.members().contains(o.self().name())) {
       return Optional.of("I am not among the members recorded on the Lease (" + String.join(", ", new java.util.TreeSet<>(lease.members()))

@@ -122,6 +122,18 @@ public final class GatedLeaseLock implements Lock {
   private volatile long heardUntilNanos;
   private volatile boolean heardTrusted;
   private volatile long apiReads;
+  /**
+   * Guards the view of the Lease ({@link #remember}) and the renewal clock for the calls that must not
+   * wait behind an API request the elector or the control loop has outstanding (this object's
+   * monitor is held across those): heartbeats ({@link #heard}) and renewals reported by members
+   * ({@link #renewedBy}). A member answering its leader late, because its own elector's read was
+   * hanging on an unreachable API server, would cost the leader its promise.
+   */
+  private final Object view = new Object();
+  /** Start (monotonic) of each Lease request this node has outstanding, by thread. */
+  private final java.util.Map<Thread, Long> outstanding = new java.util.concurrent.ConcurrentHashMap<>();
+  /** A Lease request unanswered for this long counts as no answer for failsafe (a healthy one takes milliseconds). */
+  private static final long UNANSWERED_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** How the last Lease request of this node ended; failsafe starts only on {@link Outcome#UNREACHABLE}. */
   private volatile Outcome lastOutcome = Outcome.ANSWERED;
   /** Keeps a term whose renewals fail alive while its members' promises hold ({@code core.Failsafe}). */
@@ -250,7 +262,33 @@ public final class GatedLeaseLock implements Lock {
 
   /** The last Lease request of this node got no answer (transport error, timeout, 5xx). */
   public boolean apiUnreachable() {
-    return lastOutcome == Outcome.UNREACHABLE;
+    return lastOutcome == Outcome.UNREACHABLE || unansweredRequest();
+  }
+
+  /** A Lease request of this node has been waiting for an answer for longer than a healthy one takes. */
+  private boolean unansweredRequest() {
+    long now = nanoTime.getAsLong();
+    for (long since : outstanding.values()) {
+      if (now - since > UNANSWERED_NANOS) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Runs one Lease request of this node, recording that it is outstanding meanwhile. */
+  private <T> T request(ApiCall<T> call) throws ApiException {
+    Thread t = Thread.currentThread();
+    outstanding.put(t, nanoTime.getAsLong());
+    try {
+      return call.execute();
+    } finally {
+      outstanding.remove(t);
+    }
+  }
+
+  private interface ApiCall<T> {
+    T execute() throws ApiException;
   }
 
   /**
@@ -262,7 +300,7 @@ public final class GatedLeaseLock implements Lock {
    */
   public boolean renewalInTrouble(long slackNanos) {
     long overdue = nanoTime.getAsLong() - lastRenewSentNanos - renewIntervalNanos;
-    return termActive && overdue > (lastOutcome == Outcome.UNREACHABLE ? 0 : slackNanos);
+    return termActive && overdue > (apiUnreachable() ? 0 : slackNanos);
   }
 
   /** Milliseconds since the last successful renewal was sent, or -1 outside a term. */
@@ -318,7 +356,7 @@ public final class GatedLeaseLock implements Lock {
     V1Lease lease;
     try {
       apiReads++;
-      lease = api.readNamespacedLease(name, namespace).execute();
+      lease = request(() -> api.readNamespacedLease(name, namespace).execute());
     } catch (ApiException e) {
       lastOutcome = Outcome.of(e);
       if (e.getCode() != 404) {
@@ -348,7 +386,7 @@ public final class GatedLeaseLock implements Lock {
             .spec(specOf(record));
     long sent = nanoTime.getAsLong();
     try {
-      V1Lease created = api.createNamespacedLease(namespace, lease).execute();
+      V1Lease created = request(() -> api.createNamespacedLease(namespace, lease).execute());
       remember(created);
       readByThisThread.set(created);
       wrote(created, record, sent);
@@ -392,7 +430,7 @@ public final class GatedLeaseLock implements Lock {
     V1Lease lease = copy(base);
     lease.setSpec(specOf(record));
     long sent = nanoTime.getAsLong();
-    V1Lease updated = api.replaceNamespacedLease(name, namespace, lease).execute();
+    V1Lease updated = request(() -> api.replaceNamespacedLease(name, namespace, lease).execute());
     apiErrors.recovered("Lease " + describe() + " is writable again");
     remember(updated);
     readByThisThread.set(updated);
@@ -411,7 +449,7 @@ public final class GatedLeaseLock implements Lock {
   private boolean renewAfterConflict(LeaderElectionRecord record) {
     try {
       apiReads++;
-      V1Lease current = api.readNamespacedLease(name, namespace).execute();
+      V1Lease current = request(() -> api.readNamespacedLease(name, namespace).execute());
       remember(current);
       if (!termActive || current.getSpec() == null || !identity.equals(current.getSpec().getHolderIdentity())) {
         ownWrite = null;
@@ -535,6 +573,12 @@ public final class GatedLeaseLock implements Lock {
   }
 
   private void wrote(V1Lease written, LeaderElectionRecord record, long sentNanos) {
+    synchronized (view) {
+      wroteLocked(written, record, sentNanos);
+    }
+  }
+
+  private void wroteLocked(V1Lease written, LeaderElectionRecord record, long sentNanos) {
     if (identity.equals(record.getHolderIdentity())) {
       ownWrite = written;
       electorGone = false;
@@ -570,7 +614,7 @@ public final class GatedLeaseLock implements Lock {
     V1Lease lease = copy(base);
     lease.getMetadata().setAnnotations(LeaseState.merge(lease.getMetadata().getAnnotations(), annotations));
     try {
-      V1Lease written = api.replaceNamespacedLease(name, namespace, lease).execute();
+      V1Lease written = request(() -> api.replaceNamespacedLease(name, namespace, lease).execute());
       remember(written);
       if (termActive) {
         ownWrite = written;
@@ -638,6 +682,12 @@ public final class GatedLeaseLock implements Lock {
   }
 
   private void remember(V1Lease lease) {
+    synchronized (view) {
+      rememberLocked(lease);
+    }
+  }
+
+  private void rememberLocked(V1Lease lease) {
     last = lease;
     String holder = lease.getSpec() == null ? null : lease.getSpec().getHolderIdentity();
     if (!identity.equals(holder)) {
@@ -668,7 +718,7 @@ public final class GatedLeaseLock implements Lock {
    * that asked for it, which precedes this write, so others' expiry (counted from when they see the
    * write) stays later than the leader's renew deadline.
    */
-  public synchronized ProxyRenewal renewFor(String holder) {
+  public ProxyRenewal renewFor(String holder) {
     V1Lease lease;
     try {
       apiReads++;
@@ -712,16 +762,18 @@ public final class GatedLeaseLock implements Lock {
    * sent at {@code askedAtNanos}: the renewal counts from that send time. Taken only within a live
    * term, for a Lease that names this node, and if newer than the last renewal.
    */
-  public synchronized boolean renewedBy(String member, V1Lease lease, long askedAtNanos) {
+  public boolean renewedBy(String member, V1Lease lease, long askedAtNanos) {
     V1LeaseSpec spec = lease.getSpec();
-    if (!termAlive() || releasing || spec == null || !identity.equals(spec.getHolderIdentity())
-        || askedAtNanos - lastRenewSentNanos <= 0) {
-      return false;
+    synchronized (view) {
+      if (!termAlive() || releasing || spec == null || !identity.equals(spec.getHolderIdentity())
+          || askedAtNanos - lastRenewSentNanos <= 0) {
+        return false;
+      }
+      rememberLocked(lease);
+      ownWrite = lease;
+      lastRenewSentNanos = askedAtNanos;
+      renewals++;
     }
-    remember(lease);
-    ownWrite = lease;
-    lastRenewSentNanos = askedAtNanos;
-    renewals++;
     log.debug("{} renewed my Lease on my behalf", member);
     return true;
   }
@@ -731,15 +783,20 @@ public final class GatedLeaseLock implements Lock {
    * reads until {@code freshForNanos} from now. Ignored while this node is in a term of its own, or
    * when the reported Lease is not held by its sender. Returns whether it was taken.
    */
-  public synchronized boolean heard(String from, V1Lease lease, long freshForNanos) {
+  public boolean heard(String from, V1Lease lease, long freshForNanos) {
     V1LeaseSpec spec = lease.getSpec();
-    if (termActive || spec == null || from == null || !from.equals(spec.getHolderIdentity())
+    if (spec == null || from == null || !from.equals(spec.getHolderIdentity())
         || lease.getMetadata() == null || !name.equals(lease.getMetadata().getName())) {
       return false;
     }
-    remember(lease);
-    heardUntilNanos = nanoTime.getAsLong() + freshForNanos;
-    heardTrusted = true;
+    synchronized (view) {
+      if (termActive) {
+        return false;
+      }
+      rememberLocked(lease);
+      heardUntilNanos = nanoTime.getAsLong() + freshForNanos;
+      heardTrusted = true;
+    }
     return true;
   }
 

@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class HeartbeatListener implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HeartbeatListener.class);
+  /** How long an answer waits for a renewal on the leader's behalf: a reachable API server answers in milliseconds. */
+  static final long PROXY_WAIT_MILLIS = 100;
 
   /** What {@link #receive} answers: the HTTP status and the reply. */
   public record Answer(int status, Reply reply) {
@@ -61,14 +63,15 @@ public final class HeartbeatListener implements AutoCloseable {
 
   /**
    * @param heartbeatInterval the leader's; a heartbeat stands in for reads for three intervals
-   * @param peerTimeout the leader's bound on one call: a renewal on its behalf is waited for half of it
+   * @param peerTimeout the leader's bound on one call: a renewal on its behalf is waited for at most a
+   *     quarter of it (and {@value #PROXY_WAIT_MILLIS} ms), so the promise still arrives in time
    */
   HeartbeatListener(GatedLeaseLock lock, BooleanSupplier localPrimary, Duration heartbeatInterval, Duration peerTimeout,
       int defaultLeaseSeconds, LongSupplier nanoTime) {
     this.lock = lock;
     this.localPrimary = localPrimary;
     this.trustNanos = 3 * heartbeatInterval.toNanos();
-    this.proxyWaitMillis = Math.max(1, peerTimeout.toMillis() / 2);
+    this.proxyWaitMillis = Math.max(1, Math.min(PROXY_WAIT_MILLIS, peerTimeout.toMillis() / 4));
     this.defaultLeaseSeconds = defaultLeaseSeconds;
     this.nanoTime = nanoTime;
   }
@@ -125,13 +128,16 @@ public final class HeartbeatListener implements AutoCloseable {
     }
     Attempt done = lastAttempt;
     boolean forThisLeader = done != null && done.leader().equals(m.from()) && done.boot().equals(m.boot());
-    String holderSeen = forThisLeader ? done.result().holderSeen() : null;
+    // What the attempt made for this very heartbeat found decides; an older one (a renewal from a
+    // trouble that has passed, a holder seen then) says nothing about now.
+    boolean forThisHeartbeat = forThisLeader && done.seq() == m.seq();
+    String holderSeen = forThisHeartbeat ? done.result().holderSeen() : null;
     Optional<String> refusal = Failsafe.refusal(m.from(), lock.termActive(), localPrimary.getAsBoolean(), holderSeen);
     if (refusal.isPresent()) {
       log.info("Not promising {} to leave it the lead: {}", m.from(), refusal.get());
       return Reply.refusal(refusal.get());
     }
-    if (forThisLeader && done.result().renewed() != null) {
+    if (forThisHeartbeat && done.result().renewed() != null) {
       // The Lease is renewed: nobody may take it before a lease duration from now, promise or not,
       // and a promise would only hold this member back after a release.
       return new Reply(null, false, done.seq(), done.result().renewed(), null);

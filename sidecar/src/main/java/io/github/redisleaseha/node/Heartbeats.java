@@ -156,7 +156,8 @@ final class Heartbeats implements AutoCloseable {
       http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
         outstanding.remove(m.name());
         if (error != null) {
-          sendFailures.failure("Could not send a heartbeat to " + m.name() + ": " + error.getClass().getSimpleName(), null);
+          Throwable cause = error.getCause() == null ? error : error.getCause();
+          sendFailures.failure("Could not send a heartbeat to " + m.name() + ": " + cause.getClass().getSimpleName(), null);
           return;
         }
         answered(m, n, now, response);

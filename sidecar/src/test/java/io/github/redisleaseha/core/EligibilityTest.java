@@ -18,7 +18,8 @@ class EligibilityTest {
   void aMemberBoundByAFailsafePromiseIsNotEligibleUntilItRunsOut() {
     Observations o = new Observations();
     o.promise = new Failsafe.Promise("b", o.now + 1500);
-    assertThat(reason(o)).isEqualTo("I promised b (failsafe: the API server is unreachable) not to take over for another 1500 ms");
+    assertThat(reason(o)).isEqualTo("I promised b not to take over while it cannot renew its Lease (failsafe), until a lease"
+        + " duration after its last heartbeat");
     o.promise = new Failsafe.Promise("b", o.now);
     assertThat(reason(o)).isNull();
   }
