@@ -17,7 +17,7 @@ RUN mvn -B -ntp -q -pl sidecar -am package -DskipTests \
  && cp sidecar/target/redis-lease-ha-all.jar /redis-lease-ha.jar
 # Modules found with: jdeps --print-module-deps --recursive over the sidecar and its dependencies.
 RUN "$JAVA_HOME/bin/jlink" \
-      --add-modules java.base,java.compiler,java.desktop,java.management,java.naming,java.sql,jdk.httpserver,jdk.unsupported \
+      --add-modules java.base,java.compiler,java.desktop,java.management,java.naming,java.net.http,java.sql,jdk.httpserver,jdk.unsupported \
       --strip-java-debug-attributes --no-man-pages --no-header-files --compress=zip-6 --generate-cds-archive \
       --output /opt/jre
 

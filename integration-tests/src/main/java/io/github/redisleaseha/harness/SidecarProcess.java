@@ -180,9 +180,14 @@ public final class SidecarProcess implements AutoCloseable {
    * when null), with no body. A failure to send is status 0 with the exception's name as the body.
    */
   public Reply request(String method, String path, String authorization, Duration timeout) {
+    return request(method, path, authorization, null, timeout);
+  }
+
+  /** {@link #request} with a body (JSON), or none when {@code body} is null. */
+  public Reply request(String method, String path, String authorization, String body, Duration timeout) {
     try {
       HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + httpHost + ":" + httpPort + path))
-          .timeout(timeout).method(method, HttpRequest.BodyPublishers.noBody());
+          .timeout(timeout).method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
       if (authorization != null) {
         b.header("Authorization", authorization);
       }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestInfo;
 class ClusterKeyIT extends ClusterTest {
 
   static final String WRONG_KEY = "Bearer not-this-clusters-key-0123456789";
-  static final List<String> MUTATING = List.of("/handover", "/switchover", "/switchover?to=");
+  static final List<String> MUTATING = List.of("/handover", "/switchover", "/switchover?to=", "/peer/heartbeat");
 
   @Test
   void everyMutatingEndpointRefusesCallsWithoutTheKeyAndNothingMoves(TestInfo info) throws Exception {
@@ -69,6 +69,21 @@ class ClusterKeyIT extends ClusterTest {
           }
         }
       }
+      // A heartbeat with the key but not one the sidecar takes: malformed (400), from a stranger or
+      // for a Lease its sender does not hold (409), too large (413); each says why.
+      Reply garbage = node.sidecar.request("POST", "/peer/heartbeat", key, "{not json", Duration.ofSeconds(5));
+      assertThat(garbage.status()).as(node.name + " garbage heartbeat: " + garbage).isEqualTo(400);
+      assertThat(garbage.body()).contains("not a heartbeat");
+      String forged = "{\"from\":\"redis-9\",\"boot\":\"x\",\"seq\":1,\"trouble\":true,"
+          + "\"lease\":{\"metadata\":{\"name\":\"" + LocalCluster.LEASE + "\"},\"spec\":{\"holderIdentity\":\"redis-9\"}}}";
+      Reply stranger = node.sidecar.request("POST", "/peer/heartbeat", key, forged, Duration.ofSeconds(5));
+      assertThat(stranger.status()).as(node.name + " heartbeat from a stranger: " + stranger).isEqualTo(409);
+      assertThat(stranger.body()).contains("redis-9 is not a member I know");
+      Reply notHolder = node.sidecar.request("POST", "/peer/heartbeat", key,
+          forged.replace("\"from\":\"redis-9\"", "\"from\":\"" + replicas.get(1).name + "\""), Duration.ofSeconds(5));
+      assertThat(notHolder.status()).as(node.name + " heartbeat for a Lease its sender does not hold: " + notHolder).isEqualTo(409);
+      Reply huge = node.sidecar.request("POST", "/peer/heartbeat", key, "x".repeat(70_000), Duration.ofSeconds(5));
+      assertThat(huge.status()).as(node.name + " huge heartbeat").isEqualTo(413);
       // The kubelet's old httpGet target is gone: nothing hands over on a GET.
       assertThat(node.sidecar.request("GET", "/prestop", null, Duration.ofSeconds(5)).status()).isEqualTo(404);
       // Read-only endpoints stay open.

@@ -88,7 +88,7 @@ public final class HeartbeatListener implements AutoCloseable {
       return new Answer(400, Reply.refusal("not a heartbeat: from, boot, seq and lease are required"));
     }
     if (known.stream().noneMatch(p -> p.name().equals(m.from()))) {
-      return new Answer(409, Reply.refusal("'" + m.from() + "' is not a member I know"));
+      return new Answer(409, Reply.refusal(m.from() + " is not a member I know"));
     }
     Message previous = lastTaken.get(m.from());
     boolean stale = previous != null && previous.boot().equals(m.boot()) && m.seq() <= previous.seq();

@@ -83,7 +83,8 @@ public final class Sidecar implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("heartbeat").daemon(true).factory());
   private final Heartbeats heartbeats;
   private final HeartbeatListener listener;
-  private String lastFailsafe;
+  /** Whether failsafe kept this leader at the last tick: null when its renewals were on time (or it does not lead). */
+  private Boolean failsafeKept;
   private final RateLimitedLog loopErrors = new RateLimitedLog(log, 10_000);
   private final SidecarMetrics metrics = new SidecarMetrics();
   private final EventRecorder events;
@@ -194,8 +195,8 @@ public final class Sidecar implements AutoCloseable {
   }
 
   /**
-   * A heartbeat from the leader ({@code POST /peer/heartbeat}, already authenticated): null if taken,
-   * otherwise why not.
+   * A heartbeat from the leader ({@code POST /peer/heartbeat}, already authenticated): the status and
+   * this member's reply (taken, promised, renewed on the leader's behalf, or refused with the reason).
    */
   public HeartbeatListener.Answer heartbeat(String body) {
     return listener.receive(body, discovery.peers());
@@ -212,26 +213,32 @@ public final class Sidecar implements AutoCloseable {
         System.nanoTime(), config.renewDeadline().toNanos());
   }
 
-  /** A leader whose renewals fail says once whether failsafe keeps it, and why not when it does not. */
+  /**
+   * A leader whose renewals fail says once, when it changes, whether failsafe keeps it (and why not);
+   * and once that it renewed again.
+   */
   private void logFailsafe() {
-    String now = null;
+    Boolean kept = null;
+    String why = null;
     if (lock.termActive() && !lock.renewedWithinDeadline()) {
-      Optional<String> why = failsafe();
-      now = why.isEmpty()
-          ? "I am " + config.podName() + ", leader, and cannot renew my Lease: the API server does not answer, and every"
-              + " member promised not to take over; keeping my Redis writable (failsafe)"
-          : "I am " + config.podName() + ", leader, and cannot renew my Lease; failsafe does not keep me: " + why.get();
-    } else if (lastFailsafe != null) {
-      now = lock.termActive() ? "I am " + config.podName() + ", leader, and renewed my Lease again; failsafe is over" : null;
+      why = failsafe().orElse(null);
+      kept = why == null;
     }
-    if (now != null && !now.equals(lastFailsafe)) {
-      if (now.contains("does not keep")) {
-        log.warn(now);
-      } else {
-        log.info(now);
+    if (java.util.Objects.equals(kept, failsafeKept)) {
+      return;
+    }
+    String me = "I am " + config.podName() + ", leader, and ";
+    if (kept == null) {
+      if (lock.termActive()) {
+        log.info(me + "renewed my Lease again; failsafe is over");
       }
+    } else if (kept) {
+      log.info(me + "cannot renew my Lease: the API server does not answer, and every member promised not to take"
+          + " over; keeping my Redis writable (failsafe)");
+    } else {
+      log.warn(me + "cannot renew my Lease; failsafe does not keep me: " + why);
     }
-    lastFailsafe = now != null && now.endsWith("failsafe is over") ? null : now;
+    failsafeKept = kept;
   }
 
   // ---------------------------------------------------------------- control loop

@@ -58,7 +58,7 @@ class HeartbeatListenerTest {
   void aHeartbeatFromAStrangerOrForALeaseItsSenderDoesNotHoldIsRefused() {
     HeartbeatListener.Answer stranger = send("redis-9", 1, false, lease("redis-9"));
     assertThat(stranger.status()).isEqualTo(409);
-    assertThat(stranger.reply().refused()).isEqualTo("'redis-9' is not a member I know");
+    assertThat(stranger.reply().refused()).isEqualTo("redis-9 is not a member I know");
     HeartbeatListener.Answer notHolder = send("redis-2", 1, false, lease("redis-0"));
     assertThat(notHolder.status()).isEqualTo(409);
     assertThat(lock.lastLease()).isNull();
