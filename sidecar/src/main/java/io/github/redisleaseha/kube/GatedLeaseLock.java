@@ -132,8 +132,14 @@ public final class GatedLeaseLock implements Lock {
   private final Object view = new Object();
   /** Start (monotonic) of each Lease request this node has outstanding, by thread. */
   private final java.util.Map<Thread, Long> outstanding = new java.util.concurrent.ConcurrentHashMap<>();
-  /** A Lease request unanswered for this long counts as no answer for failsafe (a healthy one takes milliseconds). */
-  private static final long UNANSWERED_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /**
+   * A Lease request unanswered for this long counts as no answer, for failsafe and for asking the
+   * members for help. A healthy request takes milliseconds; a busy machine may take a hundred or two,
+   * and asking for help too early only costs promises that hold members back for a lease duration.
+   * The renewal attempt comes at most one retry period after the renew interval (1.75 s by default),
+   * so help is asked by 2.15 s and the promises arrive before the renew deadline (2.5 s).
+   */
+  private static final long UNANSWERED_NANOS = TimeUnit.MILLISECONDS.toNanos(400);
   /** How the last Lease request of this node ended; failsafe starts only on {@link Outcome#UNREACHABLE}. */
   private volatile Outcome lastOutcome = Outcome.ANSWERED;
   /** Keeps a term whose renewals fail alive while its members' promises hold ({@code core.Failsafe}). */
