@@ -61,6 +61,10 @@ class FencingIT extends ClusterTest {
   void aFenceLiftedBehindTheSidecarsBackIsReasserted(TestInfo info) {
     cluster = cluster(info).start();
     LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
+    // The leader must lose its Lease: the API server frozen, and one member's sidecar frozen too, so
+    // that no failsafe promise from every member keeps it writable.
+    LocalCluster.Node member = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    member.sidecar.signal("STOP");
     cluster.apiServer().freeze();
     try {
       Awaitility.await("writes on the leader are paused").atMost(Duration.ofSeconds(10))
@@ -74,6 +78,7 @@ class FencingIT extends ClusterTest {
           .pollInterval(Duration.ofMillis(200)).until(() -> !writable(leader));
     } finally {
       cluster.apiServer().thaw();
+      member.sidecar.signal("CONT");
     }
     LocalCluster.Node after = cluster.awaitLeader(Duration.ofSeconds(30));
     Awaitility.await("writes resume on the leader").atMost(Duration.ofSeconds(15))

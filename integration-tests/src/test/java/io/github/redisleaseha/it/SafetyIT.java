@@ -67,25 +67,76 @@ class SafetyIT extends ClusterTest {
   }
 
   /**
-   * Invariant: a leader that cannot renew fences its Redis before anyone else can take the Lease, and
-   * lifts the fence only after a successful renewal.
+   * Failsafe: with the API server frozen and every member answering its heartbeats, the leader keeps
+   * its Redis writable (every member promised not to take over), nobody else becomes writable, and
+   * when the API server answers again the leader renews and failsafe ends. Tested with a writer that
+   * keeps its connection: the longest gap between its acknowledged writes is what an application sees.
    */
   @Test
-  void leaderCutOffFromTheApiServerStopsAcceptingWritesAndRecovers(TestInfo info) {
+  void leaderKeptByItsMembersPromisesTakesWritesThroughAnApiOutage(TestInfo info) throws Exception {
+    cluster = cluster(info).start();
+    LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
+    cluster.awaitReplicasInSync(leader, Duration.ofSeconds(30));
+    Awaitility.await("the members are recorded on the Lease").atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100)).until(() -> cluster.leaseState().members().size() == 3);
+    String address = leader.redis.address();
+    try (Writer writer = Writer.builder(() -> address).keepConnection(Duration.ofSeconds(30)).build()) {
+      writer.start();
+      Awaitility.await("writes acknowledged").atMost(Duration.ofSeconds(10)).until(() -> writer.acks().size() > 20);
+      cluster.apiServer().freeze();
+      try {
+        Awaitility.await("the leader says failsafe keeps it").atMost(Duration.ofSeconds(10))
+            .pollInterval(Duration.ofMillis(100)).until(() -> leader.sidecar.output().contains("keeping my Redis writable (failsafe)"));
+        // Well past the lease duration: still writable, and the only writable primary.
+        Awaitility.await("the leader stays writable").during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8))
+            .pollInterval(Duration.ofMillis(200)).until(() -> writable(leader));
+        assertThat(cluster.writablePrimaries()).extracting(n -> n.name).containsExactly(leader.name);
+      } finally {
+        cluster.apiServer().thaw();
+      }
+      Awaitility.await("the leader renews again").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+          .until(() -> leader.sidecar.output().contains("renewed my Lease again; failsafe is over"));
+      assertThat(cluster.leaseState().holder()).isEqualTo(leader.name);
+      long before = writer.acks().size();
+      Awaitility.await("writes go on").atMost(Duration.ofSeconds(5)).until(() -> writer.acks().size() > before + 20);
+      List<Writer.Ack> acks = writer.acks();
+      long longest = 0;
+      for (int i = 1; i < acks.size(); i++) {
+        longest = Math.max(longest, acks.get(i).nanos() - acks.get(i - 1).nanos());
+      }
+      // Not a timing target (make bench measures those): a fence would stop writes for the whole outage.
+      assertThat(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(longest)).as("longest gap between acknowledged writes")
+          .isLessThan(2_000);
+    }
+    for (LocalCluster.Node n : cluster.nodes()) {
+      assertThat(n.sidecar.output().lines()).as(n.name + " log").noneMatch(l -> l.matches("\\s+at .*"));
+    }
+  }
+
+  /**
+   * Invariant: a leader that cannot renew, and is not kept by every member's promise (here one
+   * member's sidecar is frozen too), fences its Redis before anyone else can take the Lease, and lifts
+   * the fence only after a successful renewal.
+   */
+  @Test
+  void leaderCutOffFromTheApiServerAndAMemberStopsAcceptingWritesAndRecovers(TestInfo info) {
     cluster = cluster(info).start();
     LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
     try (Jedis j = leader.redis.jedis()) {
       assertThat(j.set("probe", "before")).isEqualTo("OK");
     }
-
+    LocalCluster.Node member = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    member.sidecar.signal("STOP");
     cluster.apiServer().freeze();
     try {
       Awaitility.await("writes on the leader are paused").atMost(Duration.ofSeconds(10))
           .pollInterval(Duration.ofMillis(100)).until(() -> !writable(leader));
-      assertThat(leader.sidecar.output()).contains("could not renew the Lease");
+      assertThat(leader.sidecar.output()).contains("could not renew the Lease")
+          .contains("failsafe does not keep me: not every member promised");
       assertThat(cluster.writablePrimaries()).extracting(n -> n.name).containsExactly(leader.name);
     } finally {
       cluster.apiServer().thaw();
+      member.sidecar.signal("CONT");
     }
 
     LocalCluster.Node after = cluster.awaitLeader(Duration.ofSeconds(30));
@@ -95,7 +146,7 @@ class SafetyIT extends ClusterTest {
     for (LocalCluster.Node n : cluster.nodes()) {
       List<String> lines = n.sidecar.output().lines().toList();
       assertThat(lines).as(n.name + " log").noneMatch(l -> l.matches("\\s+at .*"));
-      assertThat(lines.stream().filter(l -> l.matches(".* (WARN|ERROR) .*")).count()).as(n.name + " warnings").isLessThanOrEqualTo(5);
+      assertThat(lines.stream().filter(l -> l.matches(".* (WARN|ERROR) .*")).count()).as(n.name + " warnings").isLessThanOrEqualTo(8);
     }
   }
 
