@@ -125,6 +125,8 @@ class SafetyIT extends ClusterTest {
     try (Jedis j = leader.redis.jedis()) {
       assertThat(j.set("probe", "before")).isEqualTo("OK");
     }
+    Awaitility.await("the members are recorded on the Lease").atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100)).until(() -> cluster.leaseState().members().size() == 3);
     LocalCluster.Node member = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
     member.sidecar.signal("STOP");
     cluster.apiServer().freeze();
