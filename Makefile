@@ -16,9 +16,9 @@ help:
 	@echo "make test   - unit, chart and integration tests (real redis-server, sidecar JVMs, embedded API server)"
 	@echo "make build  - build the sidecar jar (sidecar/target/redis-lease-ha-all.jar)"
 	@echo "make unit   - unit tests only"
-	@echo "make bench  - failover measurements, ours next to Redis Sentinel (about 15 min); bench-quick: 1 trial each"
+	@echo "make bench  - failover measurements and idle API load, ours next to Redis Sentinel (about 20 min); bench-quick: 1 trial each"
 	@echo "make e2e    - the real image in podman containers (root): Redis crash, pod loss and graceful stop (about 3 min)"
-	@echo "make chaos  - fault injection with network namespaces (root): partitions, stalls, pauses, hand edits (about 6 min; CHAOS_ONLY=name)"
+	@echo "make chaos  - fault injection with network namespaces (root): partitions, API outages, stalls, pauses, hand edits (about 10 min; CHAOS_ONLY=name)"
 	@echo "make soak   - a random fault every few seconds on one cluster for SOAK_MINUTES (default 30; root)"
 
 check-jdk:

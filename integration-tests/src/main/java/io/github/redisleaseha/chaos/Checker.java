@@ -82,4 +82,21 @@ public final class Checker {
     }
     return (worstEnd - faultNanos) / 1_000_000;
   }
+
+  /**
+   * The longest time (ms) a writer waited between two acknowledged writes in {@code [fromNanos,
+   * untilNanos]}, counting from {@code fromNanos} to the first acknowledgement and from the last one to
+   * {@code untilNanos}: what an application that keeps its connection sees as a write pause.
+   */
+  public static long longestPauseMillis(List<Ack> acks, long fromNanos, long untilNanos) {
+    long previous = fromNanos;
+    long worst = 0;
+    for (Ack a : acks.stream().filter(a -> a.nanos() >= fromNanos && a.nanos() <= untilNanos)
+        .sorted(Comparator.comparingLong(Ack::nanos)).toList()) {
+      worst = Math.max(worst, a.nanos() - previous);
+      previous = a.nanos();
+    }
+    worst = Math.max(worst, untilNanos - previous);
+    return worst / 1_000_000;
+  }
 }

@@ -28,6 +28,8 @@ class ChaosSuite {
 
   private static final Path DIR = Path.of("target", "chaos", "run-" + System.currentTimeMillis());
   private static final Duration HOLD = Duration.ofSeconds(8);
+  /** The write pause is measured from the fault to a second after it was healed. */
+  private static final long PAUSE_SETTLE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
   private static final List<String> rows = new ArrayList<>();
 
   @BeforeAll
@@ -54,13 +56,14 @@ class ChaosSuite {
       int transitions0 = chaos.cluster().leaseState().transitions();
       long fault0 = System.nanoTime();
       chaos.inject(fault, HOLD, findings);
+      long healed = System.nanoTime();
       ChaosCluster.Tally t;
       try {
         t = chaos.finish();
       } catch (ConditionTimeoutException e) {
         // no single leader with its replicas in sync: say so in the table, with what can be judged
         String row = "| " + fault.name() + " | " + chaos.splitBrainSoFar().size() + " | ? (no leader to read) | "
-            + chaos.follow().ackCount() + " | **did not recover** | " + (chaos.cluster().leaseState().transitions() - transitions0)
+            + chaos.follow().ackCount() + " | **did not recover** | ? | " + (chaos.cluster().leaseState().transitions() - transitions0)
             + " | " + fault.splitBrain().prose(findings.splitBrainBound()) + " | " + fault.lost().prose(findings.lostBound())
             + " | " + String.join("; ", findings.notes()) + (findings.notes().isEmpty() ? "" : "; ") + "roles after 90 s: "
             + chaos.cluster().roles() + ", Lease holder: " + chaos.cluster().leaseState().holder() + " |";
@@ -69,11 +72,13 @@ class ChaosSuite {
         throw e;
       }
       long recovery = Checker.recoveryMillis(chaos.follow().acks(), fault0);
+      long pause = Checker.longestPauseMillis(chaos.follow().acks(), fault0, Math.min(healed + PAUSE_SETTLE_NANOS, System.nanoTime()));
       int transitions = chaos.cluster().leaseState().transitions() - transitions0;
       OptionalLong splitMeasured = findings.splitBrainBound();
       OptionalLong lostMeasured = findings.lostBound();
       String row = "| " + fault.name() + " | " + t.splitBrain().size() + " | " + t.lost().size() + " | " + t.acked() + " | "
-          + (recovery == 0 ? "no interruption" : recovery + " ms") + " | " + transitions + " | "
+          + (recovery == 0 ? "no interruption" : recovery + " ms") + " | " + pause
+          + (fault.maxPauseMillis() >= 0 ? " (bound " + fault.maxPauseMillis() + ")" : "") + " | " + transitions + " | "
           + fault.splitBrain().prose(splitMeasured) + " | " + fault.lost().prose(lostMeasured) + " | "
           + String.join("; ", findings.notes()) + " |";
       rows.add(row);
@@ -89,6 +94,9 @@ class ChaosSuite {
             .isLessThanOrEqualTo((int) lostLimit.getAsLong());
       }
       assertThat(findings.violations()).as("what the fault itself forbids").isEmpty();
+      if (fault.maxPauseMillis() >= 0) {
+        assertThat(pause).as("longest wait between two acknowledged writes of the following writer").isLessThanOrEqualTo(fault.maxPauseMillis());
+      }
     }
   }
 
@@ -99,8 +107,8 @@ class ChaosSuite {
     }
     StringBuilder b = new StringBuilder();
     b.append("| fault (held ").append(HOLD.toSeconds()).append(" s where it lasts) | split-brain writes | acknowledged writes lost"
-        + " | writes acknowledged | recovery | Lease transitions | bound on split brain | bound on loss | notes |\n"
-        + "|---|---|---|---|---|---|---|---|---|\n");
+        + " | writes acknowledged | recovery | longest write pause (ms) | Lease transitions | bound on split brain | bound on loss | notes |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|\n");
     rows.forEach(r -> b.append(r).append('\n'));
     Files.writeString(DIR.resolve("report.md"), b.toString());
     System.out.println(b);

@@ -77,6 +77,21 @@ class CheckerTest {
   }
 
   @Test
+  void theLongestPauseIsTheLongestWaitBetweenAcknowledgementsInTheWindow() {
+    // a write every 5 ms, then a 350 ms silence from 1500 ms, then writes again
+    List<Ack> acks = all(every(A, 0, 1500, 5), every(A, 1850, 3000, 5));
+    assertThat(Checker.longestPauseMillis(acks, 1000 * MS, 2500 * MS)).isEqualTo(350);
+    assertThat(Checker.longestPauseMillis(every(A, 0, 3000, 5), 1000 * MS, 2500 * MS)).isEqualTo(5);
+  }
+
+  @Test
+  void aPauseAtTheEdgesOfTheWindowCounts() {
+    // nothing acknowledged from the fault on, or nothing after 1200 ms until the window ends
+    assertThat(Checker.longestPauseMillis(every(A, 0, 900, 5), 1000 * MS, 2000 * MS)).isEqualTo(1000);
+    assertThat(Checker.longestPauseMillis(every(A, 0, 1200, 5), 1000 * MS, 2000 * MS)).isEqualTo(800);
+  }
+
+  @Test
   void recoveryIsZeroWithoutAnInterruption() {
     assertThat(Checker.recoveryMillis(every(A, 0, 2000, 5), 1000 * MS)).isZero();
   }

@@ -39,15 +39,27 @@ final class Faults {
    * @param needsProxy it needs the fault proxy in front of the API server
    * @param inSoak {@code make soak} draws it too (see {@link #SOAK}); never for a fault with a {@code setup}
    * @param setup how its cluster differs from the default one ({@link ClusterSetup#NONE}: it does not)
+   * @param maxPauseMillis the longest the following writer may wait between two acknowledged writes
+   *     while the fault lasts (and a second after), asserted; -1 for no bound
    */
   record Fault(String id, String name, Bound lost, Bound splitBrain, boolean needsProxy, boolean inSoak, Injection injection,
-      ClusterSetup setup) {
+      ClusterSetup setup, long maxPauseMillis) {
     Fault(String id, String name, Bound lost, boolean needsProxy, Injection injection) {
       this(id, name, lost, NO_SPLIT_BRAIN, needsProxy, true, injection);
     }
 
     Fault(String id, String name, Bound lost, Bound splitBrain, boolean needsProxy, boolean inSoak, Injection injection) {
       this(id, name, lost, splitBrain, needsProxy, inSoak, injection, ClusterSetup.NONE);
+    }
+
+    Fault(String id, String name, Bound lost, Bound splitBrain, boolean needsProxy, boolean inSoak, Injection injection,
+        ClusterSetup setup) {
+      this(id, name, lost, splitBrain, needsProxy, inSoak, injection, setup, -1);
+    }
+
+    /** This fault, with the writer's longest pause bounded by {@code millis}. */
+    Fault pausingAtMost(long millis) {
+      return new Fault(id, name, lost, splitBrain, needsProxy, inSoak, injection, setup, millis);
     }
 
     Fault {
@@ -95,13 +107,112 @@ final class Faults {
 
   static final Bound NO_SPLIT_BRAIN = Bound.zero("no two primaries ever accept writes at once");
 
+  /** The pause a healthy cluster may cost an application through an API-server fault: none to speak of. */
+  static final long NO_PAUSE_MILLIS = 100;
+
   static final Fault API_CUT = new Fault("api-cut", "leader cut off from the API server",
-      Bound.zero("the leader fences at the renew deadline; its successor pauses it and catches up with it"), false,
+      Bound.zero("a member renews the Lease on the leader's behalf; the leader keeps taking writes"), false,
       s -> {
         s.net().cut(s.host(0), s.cluster().apiServer().host());
         hold(s.hold());
         s.net().heal(s.host(0));
+      }).pausingAtMost(NO_PAUSE_MILLIS);
+
+  static final Fault API_DOWN = apiDown(Duration.ofSeconds(10));
+  static final Fault API_DOWN_60S = apiDown(Duration.ofSeconds(60));
+
+  /** Every pod cut off from the API server for {@code outage}: failsafe keeps the leader writable. */
+  private static Fault apiDown(Duration outage) {
+    String suffix = outage.toSeconds() == 10 ? "" : "-" + outage.toSeconds() + "s";
+    return new Fault("api-down" + suffix, "API server unreachable for every pod for " + outage.toSeconds() + " s",
+        Bound.zero("every member promises not to take over (failsafe); the leader keeps taking writes"), false,
+        s -> {
+          cutAllFromApi(s);
+          try {
+            hold(outage);
+          } finally {
+            healAll(s);
+          }
+        }).pausingAtMost(NO_PAUSE_MILLIS);
+  }
+
+  static final Fault API_CUT_AND_MEMBER = new Fault("api-cut-and-member",
+      "leader cut off from the API server and from one member",
+      Bound.zero("the other member renews the Lease on the leader's behalf"), false,
+      s -> {
+        s.net().cut(s.host(0), s.cluster().apiServer().host());
+        s.net().cut(s.host(0), s.node(1).redis.host());
+        try {
+          hold(s.hold());
+        } finally {
+          s.net().heal(s.host(0));
+        }
+      }).pausingAtMost(NO_PAUSE_MILLIS);
+
+  static final Fault FAILSAFE_MEMBER_RESTART = new Fault("failsafe-member-restart",
+      "a member's sidecar restarted (SIGKILL) while nobody reaches the API server",
+      Bound.zero("the leader fences while that member's promise is missing and is kept again once it promises"), false,
+      s -> {
+        cutAllFromApi(s);
+        try {
+          hold(Duration.ofSeconds(3));
+          s.node(1).sidecar.kill();
+          s.node(1).sidecar.start();
+          hold(s.hold());
+        } finally {
+          healAll(s);
+        }
       });
+
+  static final Fault FAILSAFE_NODE_LOST = new Fault("failsafe-node-lost",
+      "leader's node lost (Redis and sidecar SIGKILL) while nobody reaches the API server, then the API back",
+      Bound.described("writes the leader acknowledged but had not yet replicated when it died"), false,
+      s -> {
+        cutAllFromApi(s);
+        try {
+          hold(Duration.ofSeconds(3));
+          s.leader().sidecar.kill();
+          s.leader().redis.kill();
+          hold(s.hold());
+          s.findings().note("Lease holder while nobody reached the API server: " + s.leader().name + " (no failover possible)");
+        } finally {
+          healAll(s);
+        }
+        Awaitility.await("a new leader once the API server answers").atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(100)).until(() -> {
+              String holder = s.cluster().leaseState().holder();
+              return holder != null && !holder.equals(s.leader().name);
+            });
+        s.leader().redis.start();
+        s.leader().sidecar.start();
+      });
+
+  static final Fault MEMBER_NO_REDIS = new Fault("member-no-redis",
+      "a member answers heartbeats but cannot reach the leader's Redis",
+      Bound.zero("nothing moves: the leader keeps its Lease; the member's replication waits"), false,
+      s -> {
+        String leaderIp = s.leader().redis.host();
+        String port = Integer.toString(s.leader().redis.port());
+        s.net().iptables(s.host(1), "-I", "OUTPUT", "-d", leaderIp, "-p", "tcp", "--dport", port, "-j", "DROP");
+        s.net().iptables(s.host(1), "-I", "INPUT", "-s", leaderIp, "-p", "tcp", "--sport", port, "-j", "DROP");
+        try {
+          hold(s.hold());
+        } finally {
+          s.net().heal(s.host(1));
+        }
+      }).pausingAtMost(NO_PAUSE_MILLIS);
+
+  private static void cutAllFromApi(Scene s) {
+    for (int i = 0; i < s.cluster().nodes().size(); i++) {
+      s.net().cut(s.host(i), s.cluster().apiServer().host());
+    }
+  }
+
+  private static void healAll(Scene s) {
+    for (int i = 0; i < s.cluster().nodes().size(); i++) {
+      s.net().heal(s.host(i));
+    }
+  }
 
   static final Fault REPLICAS_CUT = new Fault("replicas-cut", "leader cut off from its replicas",
       Bound.zero("the leader keeps the Lease and takes writes; replicas resync when healed"), false,
@@ -167,7 +278,7 @@ final class Faults {
       });
 
   static final Fault API_ERRORS = new Fault("api-errors", "API server answering 500",
-      Bound.zero("the leader fences; its successor pauses it and catches up with it"), true,
+      Bound.zero("every member promises not to take over (failsafe); the leader keeps taking writes"), true,
       s -> {
         s.cluster().apiProxy().error();
         try {
@@ -175,15 +286,15 @@ final class Faults {
         } finally {
           s.cluster().apiProxy().pass();
         }
-      });
+      }).pausingAtMost(NO_PAUSE_MILLIS);
 
   static final Fault API_SLOW = new Fault("api-slow", "API server answering after 1.5 s",
-      Bound.zero("as API errors, when renewals miss the deadline"), true,
+      Bound.zero("as API errors: requests time out, members promise, the leader keeps taking writes"), true,
       s -> {
         s.cluster().apiProxy().slow(Duration.ofMillis(1500));
         hold(s.hold());
         s.cluster().apiProxy().pass();
-      });
+      }).pausingAtMost(NO_PAUSE_MILLIS);
 
   // ---- Faults of the Redis process, the credentials, hand edits and whole-node freezes ----
 
@@ -726,7 +837,8 @@ final class Faults {
       });
 
   /** Every fault of {@code make chaos}, in report order. */
-  static final List<Fault> ALL = List.of(API_CUT, REPLICAS_CUT, ISOLATED, REPLICA_ISOLATED, FLAPPING, SIDECAR_PAUSED,
+  static final List<Fault> ALL = List.of(API_CUT, API_DOWN, API_DOWN_60S, API_CUT_AND_MEMBER, FAILSAFE_MEMBER_RESTART,
+      FAILSAFE_NODE_LOST, MEMBER_NO_REDIS, REPLICAS_CUT, ISOLATED, REPLICA_ISOLATED, FLAPPING, SIDECAR_PAUSED,
       REDIS_RESTART_EMPTY, LEASE_DELETED, ENDPOINT_EDITED, API_ERRORS, API_SLOW,
       REDIS_STALL_SHORT, REDIS_STALL_LONG, LUA_BUSY, PASSWORD_CHANGED, PASSWORD_ROTATED, UNPAUSE_FENCED, RESTART_EMPTY_REPLICA_AHEAD,
       FOREIGN_LEASE, NODE_FROZEN, LEASE_DELETED_TWO_PRIMARIES, CLOCK_JUMPED, ROLLING_TIMINGS, HANDOVER_TARGET_FROZEN);

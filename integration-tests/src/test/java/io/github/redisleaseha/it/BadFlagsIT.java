@@ -73,6 +73,12 @@ class BadFlagsIT {
       "--catchup-timeout=soon                       | --catchup-timeout",
       "--cluster-key-file=/nonexistent/cluster-key  | --cluster-key-file (CLUSTER_KEY_FILE): cannot read /nonexistent/cluster-key",
       "--cluster-key-file=/                         | --cluster-key-file (CLUSTER_KEY_FILE): cannot read /",
+      "--renew-interval=2s                          | --renew-interval (RENEW_INTERVAL): plus --api-timeout must not exceed --renew-deadline",
+      "--renew-interval=100ms                       | --renew-interval (RENEW_INTERVAL): must not be shorter than --retry-period",
+      "--heartbeat-interval=10ms                    | --heartbeat-interval (HEARTBEAT_INTERVAL): must be at least 50ms",
+      "--peer-timeout=5s                            | --peer-timeout (PEER_TIMEOUT): must be at least 10ms and shorter than --renew-deadline",
+      "--peer-http-ports=redis-9=8081               | --peer-http-ports (PEER_HTTP_PORTS): 'redis-9' is not one of --peers (PEERS)",
+      "--peer-http-ports=redis-1                    | --peer-http-ports (PEER_HTTP_PORTS): 'redis-1' is not name=port",
   })
   void rejectedWithExitCode2AndTheFlagNamed(String badFlag, String named) throws Exception {
     assertRejected(List.of(badFlag.trim()), Map.of(), named.trim());
@@ -88,6 +94,8 @@ class BadFlagsIT {
       "HTTP_PORT=99999             | --http-port (HTTP_PORT)",
       "REDIS_TLS_KEY_FILE=/none/k  | --redis-tls-cert-file (REDIS_TLS_CERT_FILE) and --redis-tls-key-file",
       "CLUSTER_KEY_FILE=/none/key  | --cluster-key-file (CLUSTER_KEY_FILE): cannot read /none/key",
+      "HEARTBEAT_INTERVAL=3s       | --heartbeat-interval (HEARTBEAT_INTERVAL)",
+      "RENEW_INTERVAL=soon         | --renew-interval",
   })
   void badEnvironmentVariablesAreRejectedTheSameWay(String assignment, String named) throws Exception {
     String[] kv = assignment.trim().split("=", 2);

@@ -49,6 +49,7 @@ public final class HeartbeatListener implements AutoCloseable {
 
   private final GatedLeaseLock lock;
   private final BooleanSupplier localPrimary;
+  private final Runnable onFreed;
   private final long trustNanos;
   private final long proxyWaitMillis;
   private final int defaultLeaseSeconds;
@@ -62,14 +63,17 @@ public final class HeartbeatListener implements AutoCloseable {
   private volatile CompletableFuture<Attempt> inFlight = CompletableFuture.completedFuture(null);
 
   /**
+   * @param onFreed called when the holder's last heartbeat says it freed the Lease (the control loop
+   *     then tries to take it at once)
    * @param heartbeatInterval the leader's; a heartbeat stands in for reads for three intervals
    * @param peerTimeout the leader's bound on one call: a renewal on its behalf is waited for at most a
    *     quarter of it (and {@value #PROXY_WAIT_MILLIS} ms), so the promise still arrives in time
    */
-  HeartbeatListener(GatedLeaseLock lock, BooleanSupplier localPrimary, Duration heartbeatInterval, Duration peerTimeout,
-      int defaultLeaseSeconds, LongSupplier nanoTime) {
+  HeartbeatListener(GatedLeaseLock lock, BooleanSupplier localPrimary, Runnable onFreed, Duration heartbeatInterval,
+      Duration peerTimeout, int defaultLeaseSeconds, LongSupplier nanoTime) {
     this.lock = lock;
     this.localPrimary = localPrimary;
+    this.onFreed = onFreed;
     this.trustNanos = 3 * heartbeatInterval.toNanos();
     this.proxyWaitMillis = Math.max(1, Math.min(PROXY_WAIT_MILLIS, peerTimeout.toMillis() / 4));
     this.defaultLeaseSeconds = defaultLeaseSeconds;
@@ -97,6 +101,9 @@ public final class HeartbeatListener implements AutoCloseable {
     }
     if (!stale) {
       lastTaken.put(m.from(), m);
+      if (lock.state().free()) {
+        onFreed.run();
+      }
     }
     if (!m.trouble()) {
       return new Answer(200, new Reply(null, false, -1, null, null));

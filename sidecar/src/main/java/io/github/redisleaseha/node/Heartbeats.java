@@ -124,8 +124,18 @@ final class Heartbeats implements AutoCloseable {
   /** Called often (every few tens of milliseconds) on one thread: sends if one is due. */
   void tick() {
     V1Lease lease = lock.lastLease();
-    if (!lock.holdsFreshLease() || lease == null || lease.getMetadata() == null) {
+    if (lease == null || lease.getMetadata() == null) {
+      return;
+    }
+    if (!lock.holdsFreshLease()) {
       promisedAt.clear();
+      // The last heartbeat: right after this leader freed the Lease, tell the members, so that one
+      // takes it without waiting to notice.
+      if (sentAny && isFree(lease) && !Objects.equals(lease.getMetadata().getResourceVersion(), lastSentVersion)) {
+        lastSentVersion = lease.getMetadata().getResourceVersion();
+        send(lease, false, nanoTime.getAsLong());
+        sentAny = false;
+      }
       return;
     }
     long now = nanoTime.getAsLong();
@@ -134,14 +144,25 @@ final class Heartbeats implements AutoCloseable {
     if (sentAny && Objects.equals(version, lastSentVersion) && trouble == lastTrouble && now - lastSentNanos < intervalNanos) {
       return;
     }
-    String auth = authorization.get();
-    if (auth == null) {
+    if (authorization.get() == null) {
       return;
     }
     sentAny = true;
     lastSentNanos = now;
     lastSentVersion = version;
     lastTrouble = trouble;
+    send(lease, trouble, now);
+  }
+
+  private static boolean isFree(V1Lease lease) {
+    return lease.getSpec() == null || lease.getSpec().getHolderIdentity() == null || lease.getSpec().getHolderIdentity().isBlank();
+  }
+
+  private void send(V1Lease lease, boolean trouble, long now) {
+    String auth = authorization.get();
+    if (auth == null) {
+      return;
+    }
     long n = ++seq;
     sentAt.put(n, now);
     sentAt.remove(n - SENT_TIMES_KEPT);

@@ -153,7 +153,7 @@ public final class Sidecar implements AutoCloseable {
     this.roleLabel = config.roleLabel() == null ? null : new RoleLabel(apiClient, config.namespace(), config.podName(), config.roleLabel());
     this.heartbeats = new Heartbeats(config.podName(), lock, discovery::peers, this::sidecarUrl, authorization,
         config.heartbeatInterval(), config.peerTimeout(), config.retryPeriod(), System::nanoTime);
-    this.listener = new HeartbeatListener(lock, this::localPrimary, config.heartbeatInterval(), config.peerTimeout(),
+    this.listener = new HeartbeatListener(lock, this::localPrimary, this::wake, config.heartbeatInterval(), config.peerTimeout(),
         (int) config.leaseDuration().toSeconds(), System::nanoTime);
     lock.setKeptByMembers(() -> failsafe().isEmpty());
     lock.setEligibility(this::eligibility);

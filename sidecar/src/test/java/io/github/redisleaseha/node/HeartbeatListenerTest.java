@@ -28,10 +28,11 @@ class HeartbeatListenerTest {
 
   private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
   private final AtomicBoolean primary = new AtomicBoolean();
+  private final AtomicLong freed = new AtomicLong();
   private final ApiClient unreachable = new ClientBuilder().setBasePath("http://127.0.0.1:1").build();
   private final GatedLeaseLock lock = new GatedLeaseLock(unreachable, "default", "redis-leader", "redis-1", 4, 2500, 1250, nanos::get);
   private final HeartbeatListener listener =
-      new HeartbeatListener(lock, primary::get, Duration.ofMillis(500), Duration.ofMillis(500), 4, nanos::get);
+      new HeartbeatListener(lock, primary::get, freed::incrementAndGet, Duration.ofMillis(500), Duration.ofMillis(500), 4, nanos::get);
   private final JSON json = new JSON();
 
   @AfterEach
@@ -90,6 +91,18 @@ class HeartbeatListenerTest {
           return later.reply().promised() && later.reply().proxyProblem() != null
               && later.reply().proxyProblem().startsWith("reading the Lease: no answer");
         });
+  }
+
+  @Test
+  void theHoldersLastHeartbeatAfterItsReleaseIsTakenOnceAndWakesTheLoop() {
+    send("redis-0", 1, false, lease("redis-0"));
+    HeartbeatListener.Answer a = send("redis-0", 2, false, lease(null));
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(lock.state().free()).isTrue();
+    assertThat(freed.get()).isEqualTo(1);
+    // A freed Lease from someone who was not the holder is not taken.
+    HeartbeatListener.Answer stranger = send("redis-2", 1, false, lease(null));
+    assertThat(stranger.status()).isEqualTo(409);
   }
 
   @Test
