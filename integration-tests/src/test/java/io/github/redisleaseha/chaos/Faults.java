@@ -151,7 +151,8 @@ final class Faults {
 
   static final Fault FAILSAFE_MEMBER_RESTART = new Fault("failsafe-member-restart",
       "a member's sidecar restarted (SIGKILL) while nobody reaches the API server",
-      Bound.zero("the leader fences while that member's promise is missing and is kept again once it promises"), false,
+      Bound.zero("a member back within the renew deadline promises again and the leader stays kept; one away longer"
+          + " costs the leader a fence until it promises"), false,
       s -> {
         cutAllFromApi(s);
         try {
@@ -685,8 +686,8 @@ final class Faults {
    */
   static final Fault CLOCK_JUMPED = new Fault("clock-jump",
       "a candidate's wall clock jumps " + CLOCK_JUMP + " while the leader is cut off from the API server",
-      Bound.zero("the leader fences at its renew deadline; the candidate waits the holder's lease duration on its"
-          + " monotonic clock"),
+      Bound.zero("a member renews the Lease for the leader, so nobody takes it; a takeover would wait the holder's"
+          + " lease duration on the candidate's monotonic clock"),
       NO_SPLIT_BRAIN, false, false,
       s -> {
         Node leader = s.leader();
@@ -721,7 +722,8 @@ final class Faults {
    */
   static final Fault ROLLING_TIMINGS = new Fault("rolling-timings",
       "leader with a 10 s lease (others 4 s) cut off from the API server for 12 s",
-      Bound.zero("the leader fences at its 8 s renew deadline; candidates wait the holder's 10 s lease duration"),
+      Bound.zero("a member renews the Lease for the leader (before issue 11 it fenced at its 8 s renew deadline and"
+          + " candidates waited the holder's 10 s lease duration)"),
       NO_SPLIT_BRAIN, false, false,
       s -> {
         LocalCluster c = s.cluster();

@@ -133,7 +133,10 @@ final class Heartbeats implements AutoCloseable {
       // takes it without waiting to notice.
       if (sentAny && isFree(lease) && !Objects.equals(lease.getMetadata().getResourceVersion(), lastSentVersion)) {
         lastSentVersion = lease.getMetadata().getResourceVersion();
-        send(lease, false, nanoTime.getAsLong());
+        String auth = authorization.get();
+        if (auth != null) {
+          send(lease, false, nanoTime.getAsLong(), auth);
+        }
         sentAny = false;
       }
       return;
@@ -144,25 +147,22 @@ final class Heartbeats implements AutoCloseable {
     if (sentAny && Objects.equals(version, lastSentVersion) && trouble == lastTrouble && now - lastSentNanos < intervalNanos) {
       return;
     }
-    if (authorization.get() == null) {
+    String auth = authorization.get();
+    if (auth == null) {
       return;
     }
     sentAny = true;
     lastSentNanos = now;
     lastSentVersion = version;
     lastTrouble = trouble;
-    send(lease, trouble, now);
+    send(lease, trouble, now, auth);
   }
 
   private static boolean isFree(V1Lease lease) {
     return lease.getSpec() == null || lease.getSpec().getHolderIdentity() == null || lease.getSpec().getHolderIdentity().isBlank();
   }
 
-  private void send(V1Lease lease, boolean trouble, long now) {
-    String auth = authorization.get();
-    if (auth == null) {
-      return;
-    }
+  private void send(V1Lease lease, boolean trouble, long now, String auth) {
     long n = ++seq;
     sentAt.put(n, now);
     sentAt.remove(n - SENT_TIMES_KEPT);
