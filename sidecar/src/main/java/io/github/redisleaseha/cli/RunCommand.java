@@ -166,6 +166,20 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
       description = "Sidecar ports of static peers as name=port,... where they differ from --http-port (local clusters). Env PEER_HTTP_PORTS.")
   String peerHttpPorts;
 
+  @Option(names = "--sentinel-port", defaultValue = "${env:SENTINEL_PORT:-0}",
+      description = "Serve the Sentinel protocol on this port (Sentinel's is 26379), so Sentinel clients find the leader:"
+          + " discovery and +switch-master only, answered from the Lease. Every member uses the same port. 0: off."
+          + " Env SENTINEL_PORT. Default: ${DEFAULT-VALUE}.")
+  int sentinelPort;
+
+  @Option(names = "--sentinel-bind", defaultValue = "${env:SENTINEL_BIND}",
+      description = "Address the Sentinel-compatible endpoint binds (default: every address). Env SENTINEL_BIND.")
+  String sentinelBind;
+
+  @Option(names = "--sentinel-master-name", defaultValue = "${env:SENTINEL_MASTER_NAME:-mymaster}",
+      description = "The master name Sentinel clients ask the endpoint for. Env SENTINEL_MASTER_NAME. Default: ${DEFAULT-VALUE}.")
+  String sentinelMasterName;
+
   @Option(names = "--log-format", defaultValue = "${env:LOG_FORMAT:-text}", description = "text (one readable sentence per line) or json (one JSON object per line). Env LOG_FORMAT. Default: ${DEFAULT-VALUE}.")
   LogFormat logFormat;
 
@@ -176,7 +190,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         healthInterval, healthFailures, catchupTimeout, maxLagBytes, handoverTimeout, httpPort,
         noFailover, redisUserFile, System.getenv("REDIS_USER"), redisPasswordFile, System.getenv("REDIS_PASSWORD"), kubeApiUrl,
         minReplicasToWrite, minReplicasMaxLag, redisTls, redisTlsCaFile, redisTlsCertFile, redisTlsKeyFile, roleLabel,
-        stallTimeout, apiTimeout, clusterKeyFile, renewInterval, heartbeatInterval, peerTimeout, peerHttpPorts);
+        stallTimeout, apiTimeout, clusterKeyFile, renewInterval, heartbeatInterval, peerTimeout, peerHttpPorts,
+        sentinelPort, sentinelBind, sentinelMasterName);
   }
 
   @Override
@@ -216,6 +231,13 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     } catch (java.net.BindException e) {
       // Nothing has been started yet (no election, no Redis command): just say why and stop.
       System.err.println("--http-port (HTTP_PORT): cannot listen on port " + config.httpPort() + ": " + e.getMessage());
+      return 1;
+    }
+    try {
+      sidecar.openSentinelEndpoint();
+    } catch (java.io.IOException e) {
+      System.err.println("--sentinel-port (SENTINEL_PORT): " + e.getMessage());
+      http.close();
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);

@@ -66,7 +66,10 @@ public final class ConfigValidator {
       Duration renewInterval,
       Duration heartbeatInterval,
       Duration peerTimeout,
-      String peerHttpPorts) {}
+      String peerHttpPorts,
+      int sentinelPort,
+      String sentinelBind,
+      String sentinelMasterName) {}
 
   /** Thrown with every problem found; the message lists them one per line. */
   public static final class InvalidConfigException extends Exception {
@@ -144,6 +147,8 @@ public final class ConfigValidator {
       p.add("--role-label (ROLE_LABEL): '" + r.roleLabel() + "' is not a label key ([prefix/]name, name up to 63 characters)");
     }
 
+    SentinelSettings sentinel = sentinel(p, r);
+
     if (!p.isEmpty()) {
       throw new InvalidConfigException(p);
     }
@@ -183,7 +188,34 @@ public final class ConfigValidator {
         r.renewInterval(),
         r.heartbeatInterval(),
         r.peerTimeout(),
-        peerHttpPorts);
+        peerHttpPorts,
+        sentinel);
+  }
+
+  /** A Sentinel master name: printable ASCII without spaces, as Sentinel's own configuration accepts. */
+  private static final java.util.regex.Pattern MASTER_NAME = java.util.regex.Pattern.compile("[!-~]{1,128}");
+
+  /** The Sentinel-compatible endpoint: off at port 0. */
+  private static SentinelSettings sentinel(List<String> p, Raw r) {
+    if (r.sentinelPort() == 0) {
+      return null;
+    }
+    port(p, "--sentinel-port (SENTINEL_PORT)", r.sentinelPort());
+    if (r.sentinelPort() == r.httpPort()) {
+      p.add("--sentinel-port (SENTINEL_PORT): " + r.sentinelPort() + " is also --http-port (HTTP_PORT); give another port");
+    }
+    if (r.sentinelPort() == r.redisPort()) {
+      p.add("--sentinel-port (SENTINEL_PORT): " + r.sentinelPort() + " is also --redis-port (REDIS_PORT); give another port"
+          + " (Sentinel's is 26379)");
+    }
+    if (blank(r.sentinelMasterName()) || !MASTER_NAME.matcher(r.sentinelMasterName()).matches()) {
+      p.add("--sentinel-master-name (SENTINEL_MASTER_NAME): '" + (r.sentinelMasterName() == null ? "" : r.sentinelMasterName())
+          + "' is not a master name (1 to 128 printable characters, no spaces)");
+    }
+    if (!blank(r.sentinelBind()) && !HOST.matcher(r.sentinelBind()).matches()) {
+      p.add("--sentinel-bind (SENTINEL_BIND): '" + r.sentinelBind() + "' is not an IP address or host name");
+    }
+    return new SentinelSettings(r.sentinelPort(), blank(r.sentinelBind()) ? null : r.sentinelBind(), r.sentinelMasterName());
   }
 
   /** {@code name=port,...}: each name one of the static peers. */

@@ -59,6 +59,7 @@ import java.util.List;
  *     request). Members trust a heartbeat for three intervals and read the Lease themselves after that.
  * @param peerTimeout bound on one call to another member's sidecar
  * @param peerHttpPorts sidecar ports of static peers that differ from {@code httpPort} (local clusters)
+ * @param sentinel the Sentinel-compatible endpoint, or null when it is off
  */
 public record SidecarConfig(
     String podName,
@@ -96,7 +97,8 @@ public record SidecarConfig(
     Duration renewInterval,
     Duration heartbeatInterval,
     Duration peerTimeout,
-    java.util.Map<String, Integer> peerHttpPorts) {
+    java.util.Map<String, Integer> peerHttpPorts,
+    SentinelSettings sentinel) {
 
   public SidecarConfig {
     peerHttpPorts = java.util.Map.copyOf(peerHttpPorts);

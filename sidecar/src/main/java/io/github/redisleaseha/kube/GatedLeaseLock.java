@@ -830,6 +830,23 @@ public final class GatedLeaseLock implements Lock {
     return true;
   }
 
+  /**
+   * Another node holds the Lease and it changed (a renewal this node read or heard) less than the
+   * holder's own lease duration ago on this node's monotonic clock: the window in which this node
+   * would refuse to take it (see the class comment), so nobody else can have acquired it since.
+   */
+  public boolean holderUnexpired() {
+    V1Lease lease = last;
+    V1LeaseSpec spec = lease == null ? null : lease.getSpec();
+    String holder = spec == null ? null : spec.getHolderIdentity();
+    if (holder == null || holder.isBlank() || holder.equals(identity)) {
+      return false;
+    }
+    long seconds = spec.getLeaseDurationSeconds() == null || spec.getLeaseDurationSeconds() <= 0
+        ? leaseDurationSeconds : spec.getLeaseDurationSeconds();
+    return nanoTime.getAsLong() - observedAtNanos < TimeUnit.SECONDS.toNanos(seconds);
+  }
+
   /** Heartbeats no longer stand in for reads (the leader reported trouble, or one came late). */
   public void stopTrustingHeartbeats() {
     heardTrusted = false;

@@ -105,6 +105,11 @@ public final class Sidecar implements AutoCloseable {
   private String lastSentence;
   private String lastIneligibility;
   private java.util.concurrent.ScheduledFuture<?> nextTick;
+  /** The Redis credentials this sidecar uses: also what Sentinel clients must present to the endpoint. */
+  private final ReloadingCredentials credentials;
+  /** The Sentinel-compatible endpoint, or null while it is off; and what it answers from (control thread writes). */
+  private io.github.redisleaseha.sentinel.SentinelEndpoint sentinel;
+  private volatile io.github.redisleaseha.sentinel.SentinelView sentinelView = io.github.redisleaseha.sentinel.SentinelView.NONE;
 
   /**
    * @param authorization the {@code Authorization} header value of calls to other members' sidecars
@@ -132,7 +137,7 @@ public final class Sidecar implements AutoCloseable {
     int timeout = (int) config.redisTimeout().toMillis();
     DefaultJedisClientConfig.Builder builder =
         DefaultJedisClientConfig.builder().connectionTimeoutMillis(timeout).socketTimeoutMillis(timeout).clientName("redis-lease-ha");
-    ReloadingCredentials credentials =
+    this.credentials =
         new ReloadingCredentials(config.redisUser(), config.redisPassword(), config.redisUserFile(), config.redisPasswordFile());
     if (credentials.configured()) {
       builder.credentialsProvider(credentials);
@@ -285,6 +290,7 @@ public final class Sidecar implements AutoCloseable {
       }
       RoleView view = role();
       metrics.update(view, lock.state().transitions());
+      updateSentinelView(o);
       if (roleLabel != null && (view.role().equals("leader") || view.role().equals("replica"))) {
         roleLabel.set(view.role());
       }
@@ -469,6 +475,78 @@ public final class Sidecar implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- Sentinel-compatible endpoint
+
+  /**
+   * Starts the Sentinel-compatible endpoint if it is configured (this is where Netty is first loaded).
+   *
+   * @throws java.io.IOException if its port cannot be bound
+   */
+  public void openSentinelEndpoint() throws java.io.IOException {
+    io.github.redisleaseha.config.SentinelSettings s = config.sentinel();
+    if (s == null) {
+      return;
+    }
+    // Sentinel's run id: 40 hex characters, new on every start, as a restarted Sentinel's.
+    String myId = java.util.HexFormat.of().formatHex(randomId());
+    var protocol = new io.github.redisleaseha.sentinel.SentinelProtocol(s.masterName(), myId,
+        new Member(config.podName(), config.self().host(), s.port()), this::sentinelCredentials,
+        config.leaseDuration().toMillis(), config.handoverTimeout().toMillis(), () -> sentinelView);
+    sentinel = io.github.redisleaseha.sentinel.SentinelEndpoint.start(protocol, s.bindHost(), s.port());
+    log.info("Sentinel-compatible endpoint on {} for master name '{}'{}", sentinel.address(), s.masterName(),
+        credentials.configured() ? "; clients authenticate with the Redis credentials" : "; no password (Redis has none)");
+  }
+
+  private static byte[] randomId() {
+    byte[] id = new byte[20];
+    new java.security.SecureRandom().nextBytes(id);
+    return id;
+  }
+
+  private io.github.redisleaseha.sentinel.SentinelProtocol.Credentials sentinelCredentials() {
+    if (!credentials.configured()) {
+      return null;
+    }
+    redis.clients.jedis.RedisCredentials c = credentials.get();
+    return new io.github.redisleaseha.sentinel.SentinelProtocol.Credentials(c.getUser(), c.getPassword());
+  }
+
+  /**
+   * A step of the loop, after acting: whom Sentinel clients are told leads ({@link
+   * io.github.redisleaseha.core.MasterView}), said once per change, and handed to the endpoint, which
+   * tells subscribed clients.
+   */
+  private void updateSentinelView(Observation o) {
+    if (sentinel == null) {
+      return;
+    }
+    LeaseState lease = lock.state();
+    String holder = lease.holder();
+    boolean mine = config.podName().equals(holder);
+    Term t = state.term;
+    boolean leadingFresh = lock.holdsFreshLease() && t != null && t.promoted();
+    Failsafe.Promise promise = listener.promise();
+    boolean promised = promise != null && holder != null && holder.equals(promise.leader()) && promise.binds(nowMillis());
+    Optional<RedisStatus> holderRedis = holder == null ? Optional.empty()
+        : mine ? Optional.of(o.local()) : o.peer(holder).map(PeerStatus::redis);
+    io.github.redisleaseha.core.MasterView.View named = io.github.redisleaseha.core.MasterView.of(
+        config.podName(), lease, leadingFresh, lock.holderUnexpired(), promised, holderRedis);
+    List<io.github.redisleaseha.sentinel.SentinelView.Node> members = new ArrayList<>();
+    members.add(new io.github.redisleaseha.sentinel.SentinelView.Node(config.self(), o.local()));
+    o.peers().forEach(p -> members.add(new io.github.redisleaseha.sentinel.SentinelView.Node(p.member(), p.redis())));
+    int port = config.sentinel().port();
+    List<Member> sentinels = o.peers().stream().map(p -> new Member(p.name(), p.member().host(), port)).toList();
+    io.github.redisleaseha.sentinel.SentinelView before = sentinelView;
+    io.github.redisleaseha.sentinel.SentinelView next =
+        io.github.redisleaseha.sentinel.SentinelView.next(before, named, lease.transitions(), members, sentinels);
+    if (!java.util.Objects.equals(before.master(), next.master()) || before == io.github.redisleaseha.sentinel.SentinelView.NONE) {
+      log.info("I am {}; Sentinel clients asking for '{}' are told: {}", config.podName(), config.sentinel().masterName(),
+          next.master() == null ? named.sentence() : next.master().address() + " (" + named.sentence() + ")");
+    }
+    sentinelView = next;
+    sentinel.update(next);
+  }
+
   // ---------------------------------------------------------------- graceful handover
 
   /**
@@ -615,6 +693,9 @@ public final class Sidecar implements AutoCloseable {
     events.close();
     if (roleLabel != null) {
       roleLabel.close();
+    }
+    if (sentinel != null) {
+      sentinel.close();
     }
   }
 }

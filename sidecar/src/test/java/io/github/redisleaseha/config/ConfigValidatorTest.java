@@ -26,7 +26,7 @@ class ConfigValidatorTest {
         Duration.ofMillis(100), 3, Duration.ofSeconds(5), 1024, Duration.ofSeconds(10), 8080, false,
         null, null, passwordFile, null, null, 0, 10, false, null, null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(1),
         clusterKeyFile,
-        Duration.ofMillis(1250), Duration.ofMillis(500), Duration.ofMillis(500), null);
+        Duration.ofMillis(1250), Duration.ofMillis(500), Duration.ofMillis(500), null, 0, null, "mymaster");
   }
 
   @Test
@@ -138,7 +138,8 @@ class ConfigValidatorTest {
         r.handoverTimeout(), r.httpPort(), r.noFailover(), r.redisUserFile(), r.redisUserEnv(), r.redisPasswordFile(),
         r.redisPasswordEnv(), r.kubeApiUrl(), r.minReplicasToWrite(), r.minReplicasMaxLag(), true, ca, cert, key, null, r.stallTimeout(), r.apiTimeout(),
         r.clusterKeyFile(),
-        r.renewInterval(), r.heartbeatInterval(), r.peerTimeout(), r.peerHttpPorts());
+        r.renewInterval(), r.heartbeatInterval(), r.peerTimeout(), r.peerHttpPorts(), r.sentinelPort(), r.sentinelBind(),
+        r.sentinelMasterName());
   }
 
   @Test
