@@ -103,6 +103,7 @@ public final class LocalCluster implements AutoCloseable {
     private NetNs netns;
     private boolean faultProxy;
     private boolean clusterKey = true;
+    private String sentinelMaster;
 
     /**
      * Starts the sidecars without {@code --cluster-key-file}, so their mutating endpoints are
@@ -126,6 +127,15 @@ public final class LocalCluster implements AutoCloseable {
      */
     public Builder netns(NetNs network) {
       this.netns = network;
+      return this;
+    }
+
+    /**
+     * Every sidecar serves the Sentinel-compatible endpoint for master name {@code masterName}: on one
+     * host each binds its own loopback address on one shared port, as pods share a port number.
+     */
+    public Builder sentinelEndpoint(String masterName) {
+      this.sentinelMaster = masterName;
       return this;
     }
 
@@ -222,6 +232,7 @@ public final class LocalCluster implements AutoCloseable {
   private FaultProxy proxy;
   private ApiClient client;
   private WriteEndpoint endpoint;
+  private int sentinelPort;
 
   private LocalCluster(Builder b) {
     this.settings = b;
@@ -270,6 +281,12 @@ public final class LocalCluster implements AutoCloseable {
       hosts[i] = net == null ? hostOf(i) : net.addHost(nsHost(i), 11 + i);
     }
     int port = net == null ? FreePorts.findOnAll(hosts) : 6379;
+    if (settings.sentinelMaster != null) {
+      sentinelPort = net == null ? FreePorts.findOnAll(hosts) : 26379;
+      while (sentinelPort == port) {
+        sentinelPort = FreePorts.findOnAll(hosts);
+      }
+    }
     List<String> peers = new ArrayList<>();
     for (int i = 0; i < settings.size; i++) {
       peers.add(settings.podPrefix + i + "=" + hosts[i] + ":" + port);
@@ -314,6 +331,12 @@ public final class LocalCluster implements AutoCloseable {
           "--endpoints-mode", settings.mode.name().toLowerCase()));
       if (settings.tls != null) {
         args.addAll(settings.tls.sidecarArgs());
+      }
+      if (settings.sentinelMaster != null) {
+        args.addAll(List.of("--sentinel-port", Integer.toString(sentinelPort), "--sentinel-master-name", settings.sentinelMaster));
+        if (net == null) {
+          args.addAll(List.of("--sentinel-bind", hosts[i]));
+        }
       }
       args.addAll(settings.extraArgs);
       args.addAll(settings.nodeArgs.getOrDefault(i, List.of()));
@@ -624,6 +647,36 @@ public final class LocalCluster implements AutoCloseable {
       throw new IllegalStateException(e);
     }
   }
+
+  /** The {@code host:port} of every sidecar's Sentinel-compatible endpoint (see {@link Builder#sentinelEndpoint}). */
+  public List<String> sentinels() {
+    if (settings.sentinelMaster == null) {
+      throw new IllegalStateException("this cluster was started without the Sentinel-compatible endpoint");
+    }
+    return nodes.stream().map(n -> n.redis.host() + ":" + sentinelPort).toList();
+  }
+
+  /** The address of the node whose Redis now has run id {@code runId}, or null (a restart changes it). */
+  public String nodeOfRunId(String runId) {
+    String known = runIds.get(runId);
+    if (known != null) {
+      return known;
+    }
+    for (Node n : nodes) {
+      try (redis.clients.jedis.Jedis j = n.redis.jedis()) {
+        String info = j.info("server");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("run_id:(\\w+)").matcher(info);
+        if (m.find()) {
+          runIds.put(m.group(1), n.redis.address());
+        }
+      } catch (RuntimeException e) {
+        // down: its run id will be new when it is back
+      }
+    }
+    return runIds.get(runId);
+  }
+
+  private final Map<String, String> runIds = new java.util.concurrent.ConcurrentHashMap<>();
 
   public Writer writer() {
     return new Writer(this::endpointTarget, settings.password, 5);

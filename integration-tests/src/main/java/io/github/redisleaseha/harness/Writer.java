@@ -1,9 +1,7 @@
 package io.github.redisleaseha.harness;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import redis.clients.jedis.Jedis;
@@ -29,7 +27,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * dropped only on a connection error or when its target moves. A command in flight when Redis stops
  * is then acknowledged when Redis resumes, as a real application's would be.
  */
-public final class Writer implements AutoCloseable {
+public final class Writer implements Acks, AutoCloseable {
 
   static final long RESOLVE_MILLIS = 50;
   public static final String KEY = "writer:log";
@@ -261,61 +259,11 @@ public final class Writer implements AutoCloseable {
     }
   }
 
+  @Override
   public List<Ack> acks() {
     synchronized (acks) {
       return List.copyOf(acks);
     }
-  }
-
-  public int ackCount() {
-    synchronized (acks) {
-      return acks.size();
-    }
-  }
-
-  /** The last acknowledgement at or before {@code nanos}, or null. */
-  public Ack lastAckBefore(long nanos) {
-    Ack found = null;
-    for (Ack a : acks()) {
-      if (a.nanos() <= nanos) {
-        found = a;
-      }
-    }
-    return found;
-  }
-
-  /** The first acknowledgement after {@code nanos} by a node other than {@code excludedNode} (null: any), or null. */
-  public Ack firstAckAfter(long nanos, String excludedNode) {
-    for (Ack a : acks()) {
-      if (a.nanos() > nanos && !a.node().equals(excludedNode)) {
-        return a;
-      }
-    }
-    return null;
-  }
-
-  /** Acknowledged values missing from {@code stored} (the final primary's list, read after the writer stopped). */
-  public List<Long> lost(List<String> stored) {
-    return lost(stored, Long.MAX_VALUE);
-  }
-
-  /**
-   * Values acknowledged by {@code readNanos} that are missing from {@code stored}, a primary's list read
-   * from {@code readNanos} on while the writer may still run. A write acknowledged later may or may not be
-   * in that list, so it is not counted.
-   */
-  public List<Long> lost(List<String> stored, long readNanos) {
-    Set<Long> present = new HashSet<>();
-    for (String s : stored) {
-      present.add(Long.parseLong(s));
-    }
-    List<Long> lost = new ArrayList<>();
-    for (Ack a : acks()) {
-      if (a.nanos() <= readNanos && !present.contains(a.value())) {
-        lost.add(a.value());
-      }
-    }
-    return lost;
   }
 
   @Override

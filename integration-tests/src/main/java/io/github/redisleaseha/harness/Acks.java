@@ -1,0 +1,66 @@
+package io.github.redisleaseha.harness;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What every test writer records, whatever client it drives (the harness's own {@link Writer}, a
+ * Sentinel client library, a writer in another language): the acknowledged writes in the order they
+ * were acknowledged, each with the node that answered. The questions tests ask of them live here once.
+ */
+public interface Acks {
+
+  /** The acknowledgements so far, in order. */
+  List<Writer.Ack> acks();
+
+  default int ackCount() {
+    return acks().size();
+  }
+
+  /** The last acknowledgement at or before {@code nanos}, or null. */
+  default Writer.Ack lastAckBefore(long nanos) {
+    Writer.Ack found = null;
+    for (Writer.Ack a : acks()) {
+      if (a.nanos() <= nanos) {
+        found = a;
+      }
+    }
+    return found;
+  }
+
+  /** The first acknowledgement after {@code nanos} by a node other than {@code excludedNode} (null: any), or null. */
+  default Writer.Ack firstAckAfter(long nanos, String excludedNode) {
+    for (Writer.Ack a : acks()) {
+      if (a.nanos() > nanos && !a.node().equals(excludedNode)) {
+        return a;
+      }
+    }
+    return null;
+  }
+
+  /** Acknowledged values missing from {@code stored} (the final primary's list, read after the writer stopped). */
+  default List<Long> lost(List<String> stored) {
+    return lost(stored, Long.MAX_VALUE);
+  }
+
+  /**
+   * Values acknowledged by {@code readNanos} that are missing from {@code stored}, a primary's list read
+   * from {@code readNanos} on while the writer may still run. A write acknowledged later may or may not be
+   * in that list, so it is not counted.
+   */
+  default List<Long> lost(List<String> stored, long readNanos) {
+    Set<Long> present = new HashSet<>();
+    for (String s : stored) {
+      present.add(Long.parseLong(s));
+    }
+    List<Long> lost = new ArrayList<>();
+    for (Writer.Ack a : acks()) {
+      if (a.nanos() <= readNanos && !present.contains(a.value())) {
+        lost.add(a.value());
+      }
+    }
+    return lost;
+  }
+}
