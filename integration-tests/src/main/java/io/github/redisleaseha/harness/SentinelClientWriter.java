@@ -186,9 +186,10 @@ public final class SentinelClientWriter implements Acks, AutoCloseable {
         value++;
       } catch (RuntimeException e) {
         synchronized (errors) {
-          if (errors.size() < 1000) {
-            errors.add(e.getClass().getSimpleName() + ": " + e.getMessage());
+          if (errors.size() == 1000) {
+            errors.remove(0);
           }
+          errors.add(e.getClass().getSimpleName() + ": " + e.getMessage());
         }
       }
       long sleep = next - System.nanoTime();
@@ -209,7 +210,7 @@ public final class SentinelClientWriter implements Acks, AutoCloseable {
     }
   }
 
-  /** The errors the library returned so far (at most 1000), for a failing test's message. */
+  /** The last 1000 errors the library returned, for a failing test's message. */
   public List<String> errors() {
     synchronized (errors) {
       return List.copyOf(errors);

@@ -34,14 +34,20 @@ public sealed interface Action {
   /**
    * Make a peer's Redis a replica of this leader.
    *
-   * @param demote the peer is a primary: also disconnect its clients and lift any pause
+   * @param demote the peer is a primary: also disconnect its clients (normal and Pub/Sub) and lift any pause
    */
   record Repoint(Member peer, boolean demote) implements Action {}
 
   /**
+   * Disconnect the normal and Pub/Sub clients of a peer's Redis (a former primary, now a replica), so
+   * that applications reconnect and find the new primary.
+   */
+  record DisconnectClients(Member peer) implements Action {}
+
+  /**
    * Make the local Redis a replica of the leader.
    *
-   * @param demote the local Redis is a primary: also disconnect its clients and lift the pause
+   * @param demote the local Redis is a primary: also disconnect its clients (normal and Pub/Sub) and lift the pause
    */
   record Follow(Member leader, boolean demote) implements Action {}
 

@@ -23,6 +23,13 @@ import java.util.Optional;
  *       holder is a discovered member with the recorded name and address.
  *   <li><b>A restarted Redis is not trusted.</b> A leader whose Redis run id changed gives the Lease
  *       up; eligibility then keeps it out while a peer has the data.
+ *   <li><b>No application is left on a former primary.</b> Once its promotion is recorded on the
+ *       Lease (so the write endpoint and the Sentinel-compatible endpoint name it), a leader
+ *       disconnects the clients of the previous primary once per term, as Sentinel does when it
+ *       reconfigures an old master: a connection kept there only ever answers {@code READONLY}, and
+ *       pooling clients (JedisSentinelPool) would keep handing it out. A peer that is still a primary
+ *       is demoted instead, which disconnects its clients too. The disconnection comes after the
+ *       promotion is published, so a client that reconnects at once is told the new primary.
  * </ol>
  */
 public final class Decider {
@@ -115,6 +122,16 @@ public final class Decider {
       return new Decision(
           new Action.Annotate(),
           "I am " + me + ", leader of epoch " + term.epoch() + "; recording my promotion on the Lease");
+    }
+    String previous = term.previousPrimary();
+    if (previous != null && !term.previousPrimaryDisconnected()) {
+      Optional<PeerStatus> old = o.peer(previous).filter(PeerStatus::reachable);
+      if (old.isPresent() && !old.get().redis().primary()) {
+        return new Decision(
+            new Action.DisconnectClients(old.get().member()),
+            "I am " + me + ", leader; disconnecting the clients of " + previous + ", the previous primary (now "
+                + old.get().redis().role() + "), so applications that still hold connections to it reconnect and find me");
+      }
     }
     for (PeerStatus peer : o.reachablePeers()) {
       if (!peer.redis().follows(o.self())) {

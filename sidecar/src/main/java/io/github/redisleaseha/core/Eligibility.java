@@ -31,10 +31,14 @@ public final class Eligibility {
     if (o.handingOver()) {
       return Optional.of("I am handing over and shutting down");
     }
-    if (o.nowMillis() < o.steppedBackUntilMillis()) {
+    LeaseState lease = o.lease();
+    boolean handoverToMe = lease.handoverActive(o.wallMillis()) && o.self().name().equals(lease.handoverTo());
+    // Stepping back makes room for a better candidate; a leader that hands over to this node has
+    // just checked that it caught up, so the step-back does not hold against it (a node that handed
+    // over a moment ago may be handed the Lease straight back, as in a rollout).
+    if (o.nowMillis() < o.steppedBackUntilMillis() && !handoverToMe) {
       return Optional.of("I stepped back a moment ago (after handing over, or for a more up-to-date peer)");
     }
-    LeaseState lease = o.lease();
     if (o.promise() != null && o.promise().binds(o.nowMillis())) {
       return Optional.of("I promised " + o.promise().leader() + " not to take over while it cannot renew its Lease"
           + " (failsafe), until a lease duration after its last heartbeat");
@@ -43,7 +47,6 @@ public final class Eligibility {
       return Optional.of("I am not among the members recorded on the Lease (" + String.join(", ", new java.util.TreeSet<>(lease.members()))
           + "); the leader records me once it sees my pod");
     }
-    boolean handoverToMe = lease.handoverActive(o.wallMillis()) && o.self().name().equals(lease.handoverTo());
     if (lease.handoverActive(o.wallMillis()) && !handoverToMe) {
       return Optional.of("a handover to " + lease.handoverTo() + " is in progress");
     }

@@ -24,6 +24,11 @@ final class ControlState {
   CompletableFuture<String> handoverResult;
   /** The sidecar is stopping (graceful stop): it no longer contends. */
   volatile boolean stopping;
+  /**
+   * The last node other than this one seen holding the Lease: at a handover the Lease already
+   * records this node as leader when it takes over, and this names the primary it took over from.
+   */
+  String lastOtherHolder;
   /** Set by an action that could not be carried out yet, so the next tick comes at the usual interval. */
   boolean retryNextTick;
 }

@@ -88,9 +88,16 @@ final class Executor {
             RedisNode peer = peers.node(repoint.peer());
             peer.replicaOf(config.self().host(), config.self().port());
             if (repoint.demote()) {
-              peer.killNormalClients();
+              peer.disconnectClients();
               peer.unpause();
+              state.term = state.term.withClientsDisconnected(repoint.peer().name());
             }
+          }
+        }
+        case Action.DisconnectClients disconnect -> {
+          if (lock.holdsFreshLease()) {
+            peers.node(disconnect.peer()).disconnectClients();
+            state.term = state.term.withClientsDisconnected(disconnect.peer().name());
           }
         }
         case Action.ChooseTarget a -> executeHandover(a, o);
@@ -103,7 +110,7 @@ final class Executor {
         case Action.Follow follow -> {
           local.replicaOf(follow.leader().host(), follow.leader().port());
           if (follow.demote()) {
-            local.killNormalClients();
+            local.disconnectClients();
             events.record(Kind.DEMOTED, "I am " + config.podName() + "; my Redis was a primary and now replicates from "
                 + follow.leader().name());
           }
@@ -209,7 +216,7 @@ final class Executor {
         // before the Lease itself changes hands, and a later leader catches up with the target.
         if (lock.holdsFreshLease()) {
           try {
-            local.killNormalClients();
+            local.disconnectClients();
           } catch (RuntimeException e) {
             log.debug("Could not disconnect clients after the handover", e);
           }

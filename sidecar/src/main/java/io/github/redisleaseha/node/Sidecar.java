@@ -363,10 +363,18 @@ public final class Sidecar implements AutoCloseable {
    */
   private void advanceTerm() {
     long now = nowMillis();
+    String holder = lock.state().holder();
+    if (holder != null && !holder.isEmpty() && !holder.equals(config.podName())) {
+      state.lastOtherHolder = holder;
+    }
     if (lock.holdsFreshLease() && state.term == null) {
       LeaseState l = lock.state();
       Observation last = lastObservation;
-      state.term = Term.begin(l.transitions(), now, last == null ? null : last.local().runId());
+      // The previous primary: the leader the Lease records, unless that is already me (a handover
+      // records its target before the Lease changes hands), then the node that held it last.
+      String recorded = l.leader() == null || l.leader().equals(config.podName()) ? null : l.leader();
+      state.term = Term.begin(l.transitions(), now, last == null ? null : last.local().runId(), config.podName(),
+          recorded != null ? recorded : state.lastOtherHolder);
       fence.promotedInThisTerm(false);
       state.endpointTarget = null;
       timing.acquired(l, now, System.currentTimeMillis());
@@ -679,6 +687,27 @@ public final class Sidecar implements AutoCloseable {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
   }
 
+  /**
+   * The fence owner's last word, once the guard and control threads have stopped (so it still has a
+   * single writer): the rule is evaluated once more on what Redis answers now. A Redis that a handover
+   * left a replica gets its handover pause lifted, so clients still sent there are told {@code
+   * READONLY} at once instead of waiting on the pause after this sidecar is gone; a primary without
+   * the Lease has its fence asserted again.
+   */
+  private void fenceOnceMore() {
+    try {
+      if (!guard.awaitTermination(1, TimeUnit.SECONDS) || !control.awaitTermination(1, TimeUnit.SECONDS)) {
+        return;
+      }
+      fence.observed(local.status());
+      fence.tick();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.debug("The fence owner's last evaluation failed", e);
+    }
+  }
+
   @Override
   public void close() {
     election.close();
@@ -687,6 +716,7 @@ public final class Sidecar implements AutoCloseable {
     listener.close();
     guard.shutdownNow();
     control.shutdownNow();
+    fenceOnceMore();
     local.close();
     peers.close();
     fence.close();

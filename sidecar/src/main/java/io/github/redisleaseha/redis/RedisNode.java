@@ -209,9 +209,15 @@ public final class RedisNode implements AutoCloseable {
     run(Jedis::clientUnpause);
   }
 
-  /** Disconnects normal clients so they reconnect through the write Service. */
-  public synchronized void killNormalClients() {
-    run(j -> j.clientKill(new ClientKillParams().type(ClientType.NORMAL)));
+  /**
+   * Disconnects the normal and Pub/Sub clients (as Sentinel does when it reconfigures a Redis), so
+   * they reconnect through the write Service or ask their Sentinels again. This connection is spared.
+   */
+  public synchronized void disconnectClients() {
+    run(j -> {
+      j.clientKill(new ClientKillParams().type(ClientType.NORMAL));
+      return j.clientKill(new ClientKillParams().type(ClientType.PUBSUB));
+    });
   }
 
   /**

@@ -5,6 +5,7 @@ import static io.github.redisleaseha.core.Observations.B;
 import static io.github.redisleaseha.core.Observations.C;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -176,6 +177,21 @@ class DeciderTest {
         new Row("a peer following someone else: repoint it",
             o -> { o.settledLeader(); o.peer(C, RedisStatus.replica("run-c", B.host(), 6379, true, "r1", 4000, 10)); },
             Action.Repoint.class, "repointing c (replica)"),
+        new Row("the previous primary, now a replica: disconnect its clients once the promotion is recorded",
+            o -> { o.settledLeader(); o.term = previousPrimaryB(o.term); },
+            Action.DisconnectClients.class, "disconnecting the clients of b, the previous primary (now replica)"),
+        new Row("the previous primary's clients already disconnected: nothing to do",
+            o -> { o.settledLeader(); o.term = previousPrimaryB(o.term).withClientsDisconnected("b"); },
+            Action.None.class, "2 of 2 peers replicating"),
+        new Row("the previous primary still a primary: demoting it disconnects its clients",
+            o -> { o.settledLeader(); o.term = previousPrimaryB(o.term); o.peer(B, RedisStatus.primary("run-b", "r1", 4000, 10)); },
+            Action.Repoint.class, "demoting b (primary)"),
+        new Row("the previous primary unreachable: nothing to disconnect yet",
+            o -> { o.settledLeader(); o.term = previousPrimaryB(o.term); o.peer(B, RedisStatus.dead("connection refused")); },
+            Action.None.class, "1 of 2 peers replicating"),
+        new Row("the previous primary's clients wait for the promotion to be recorded",
+            o -> { o.settledLeader(); o.term = previousPrimaryB(o.term); o.lease = LeaseState.parse("a", 2, Map.of()); },
+            Action.Annotate.class, "recording my promotion"),
         new Row("all settled: nothing to do",
             Observations::settledLeader, Action.None.class, "2 of 2 peers replicating"));
   }
@@ -203,6 +219,19 @@ class DeciderTest {
     Action a = o.decide().action();
     assertThat(a).isNotInstanceOfAny(Action.Promote.class, Action.Publish.class, Action.Repoint.class,
         Action.PauseOldPrimary.class, Action.Annotate.class);
+  }
+
+  /** The same term, begun while the Lease recorded b as the leader. */
+  static Term previousPrimaryB(Term t) {
+    Term begun = Term.begin(t.epoch(), t.startedAtMillis(), t.runIdAtStart(), "a", "b");
+    return t.promoted() ? begun.promotedAt(t.promotionOffset()) : begun;
+  }
+
+  @org.junit.jupiter.api.Test
+  void aTermForgetsThePreviousLeaderWhenItIsThisNode() {
+    assertThat(Term.begin(3, 0, "run-a", "a", "a").previousPrimary()).isNull();
+    assertThat(Term.begin(3, 0, "run-a", "a", "b").previousPrimary()).isEqualTo("b");
+    assertThat(Term.begin(3, 0, "run-a", "a", "b").withClientsDisconnected("c").previousPrimaryDisconnected()).isFalse();
   }
 
   @org.junit.jupiter.api.Test

@@ -92,6 +92,17 @@ class EligibilityTest {
   }
 
   @Test
+  void aHandoverToMeOverridesMyStepBack() {
+    Observations o = new Observations();
+    o.steppedBackUntil = o.now + 10_000;
+    o.lease = LeaseState.parse(null, 3, Map.of(LeaseState.HANDOVER_TO, "a",
+        LeaseState.HANDOVER_UNTIL, Long.toString(o.wall + 1000)));
+    assertThat(reason(o)).isNull();
+    o.wall += 2000;
+    assertThat(reason(o)).isEqualTo("I stepped back a moment ago (after handing over, or for a more up-to-date peer)");
+  }
+
+  @Test
   void pausedClusterKeepsCandidatesOutButLetsAHandoverTargetIn() {
     Observations o = new Observations();
     o.lease = LeaseState.parse(null, 3, Map.of(LeaseState.PAUSED, "true"));

@@ -47,7 +47,7 @@ final class Observations {
   /** This node holds the Lease in a term begun now, Redis not yet promoted. */
   Observations leadingNewTerm() {
     leading = true;
-    term = Term.begin(2, now, local.runId());
+    term = Term.begin(2, now, local.runId(), "a", null);
     lease = LeaseState.parse("a", 2, LeaseState.promotionAnnotations(B, "r1", 0, 1));
     return this;
   }
@@ -56,7 +56,7 @@ final class Observations {
   Observations settledLeader() {
     local = RedisStatus.primary("run-a", "r2", 5000, 10);
     leading = true;
-    term = Term.begin(2, now - 1000, "run-a").promotedAt(5000);
+    term = Term.begin(2, now - 1000, "run-a", "a", null).promotedAt(5000);
     lease = published(A, "r2", 2);
     endpoint = A.address();
     peer(B, RedisStatus.replica("run-b", A.host(), A.port(), true, "r2", 5000, 10));
