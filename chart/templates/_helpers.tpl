@@ -6,18 +6,22 @@ injecting the sidecar into a Redis StatefulSet you already run (see the README):
   redis-lease-ha.redisPreStop      the Redis container's preStop hook (the value of lifecycle.preStop)
   redis-lease-ha.rbac              ServiceAccount, Role and RoleBinding
   redis-lease-ha.writeService      the selector-less write Service
-All take the chart context (or a dict with Values, Release and Chart of this chart's values).
+All take the chart context (or a dict with Values, Release and Chart of this chart's values). Each
+first resolves the Bitnami aliases (_bitnami.tpl, "redis-lease-ha.normalize").
 */}}
 
 {{- define "redis-lease-ha.name" -}}
-{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{- define "redis-lease-ha.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" -}}
+{{- else if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 50 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 
@@ -80,13 +84,63 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (printf "%s-cluster-key" (include "redis-lease-ha.fullname" .)) .Values.clusterKey.existingSecret -}}
 {{- end -}}
 
+{{/*
+An image reference from a dict of repository, tag and registry (global.imageRegistry): the registry,
+when given, takes the place of the repository's own (its first part, when that names a host:
+contains a dot or a colon, or is localhost) or is put in front of it.
+*/}}
+{{- define "redis-lease-ha.image" -}}
+{{- $repo := .repository -}}
+{{- with .registry -}}
+{{- $parts := splitList "/" $repo -}}
+{{- $first := first $parts -}}
+{{- if and (gt (len $parts) 1) (or (contains "." $first) (contains ":" $first) (eq $first "localhost")) -}}
+{{- $repo = join "/" (rest $parts) -}}
+{{- end -}}
+{{- $repo = printf "%s/%s" (trimSuffix "/" .) $repo -}}
+{{- end -}}
+{{- printf "%s:%s" $repo (toString .tag) -}}
+{{- end -}}
+
+{{- define "redis-lease-ha.imageRegistry" -}}
+{{- dig "imageRegistry" "" (.Values.global | default dict) -}}
+{{- end -}}
+
 {{- define "redis-lease-ha.sidecarImage" -}}
-{{- printf "%s:%s" .Values.sidecar.image.repository (default .Chart.AppVersion .Values.sidecar.image.tag) -}}
+{{- include "redis-lease-ha.image" (dict "repository" .Values.sidecar.image.repository "tag" (default .Chart.AppVersion .Values.sidecar.image.tag) "registry" (include "redis-lease-ha.imageRegistry" .)) -}}
+{{- end -}}
+
+{{- define "redis-lease-ha.redisImage" -}}
+{{- include "redis-lease-ha.image" (dict "repository" .Values.redis.image.repository "tag" .Values.redis.image.tag "registry" (include "redis-lease-ha.imageRegistry" .)) -}}
+{{- end -}}
+
+{{/* The pod's imagePullSecrets from global.imagePullSecrets (names or {name: ...}), or nothing. */}}
+{{- define "redis-lease-ha.imagePullSecrets" -}}
+{{- $secrets := list -}}
+{{- range (dig "imagePullSecrets" list (.Values.global | default dict)) -}}
+{{- if kindIs "string" . -}}
+{{- $secrets = append $secrets (dict "name" .) -}}
+{{- else -}}
+{{- $secrets = append $secrets (dict "name" .name) -}}
+{{- end -}}
+{{- end -}}
+{{- with $secrets -}}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end -}}
 {{- end -}}
 
 {{/* Paths where the secrets are mounted, shared by Redis, the sidecar and the test pod. */}}
 {{- define "redis-lease-ha.authDir" -}}/etc/redis-lease-ha/auth{{- end -}}
 {{- define "redis-lease-ha.tlsDir" -}}/etc/redis-lease-ha/tls{{- end -}}
+{{- /* The certificate files in that directory: the keys tls.certFilename etc. of the Secret. */}}
+{{- define "redis-lease-ha.tlsCertFile" -}}{{ include "redis-lease-ha.tlsDir" . }}/{{ .Values.tls.certFilename | default "tls.crt" }}{{- end -}}
+{{- define "redis-lease-ha.tlsKeyFile" -}}{{ include "redis-lease-ha.tlsDir" . }}/{{ .Values.tls.certKeyFilename | default "tls.key" }}{{- end -}}
+{{- define "redis-lease-ha.tlsCaFile" -}}{{ include "redis-lease-ha.tlsDir" . }}/{{ .Values.tls.certCAFilename | default "ca.crt" }}{{- end -}}
+{{- /* redis-cli's TLS arguments, with a leading space; empty without TLS. */}}
+{{- define "redis-lease-ha.redisCliTls" -}}
+{{- if .Values.tls.enabled }} --tls --cacert {{ include "redis-lease-ha.tlsCaFile" . }} --cert {{ include "redis-lease-ha.tlsCertFile" . }} --key {{ include "redis-lease-ha.tlsKeyFile" . }}{{ end -}}
+{{- end -}}
 {{- /* The whole Secret as a directory, not a subPath: only then does a rotated key reach the file. */}}
 {{- define "redis-lease-ha.clusterKeyDir" -}}/etc/redis-lease-ha/cluster-key{{- end -}}
 
@@ -122,6 +176,7 @@ the hook fails (an event on the pod) and the kubelet stops Redis anyway. Keep
 terminationGracePeriodSeconds above it.
 */}}
 {{- define "redis-lease-ha.redisPreStop" -}}
+{{- include "redis-lease-ha.normalize" . -}}
 {{- $health := include "redis-lease-ha.millis" .Values.failover.healthInterval | int -}}
 {{- $redisTimeout := max 100 (min 1000 (mul 2 $health)) -}}
 {{- $api := include "redis-lease-ha.millis" (default "1s" .Values.lease.apiTimeout) | int -}}
@@ -142,8 +197,7 @@ exec:
       limit=$(( $(date +%s) + {{ $bound }} ))
       was_primary=no
       while [ "$(date +%s)" -lt "$limit" ]; do
-        role="$(redis-cli -h 127.0.0.1 -p {{ .Values.redis.port }}
-        {{- if .Values.tls.enabled }} --tls --cacert {{ include "redis-lease-ha.tlsDir" . }}/ca.crt --cert {{ include "redis-lease-ha.tlsDir" . }}/tls.crt --key {{ include "redis-lease-ha.tlsDir" . }}/tls.key{{ end }} ROLE 2>&1 | head -n 1)"
+        role="$(redis-cli -h 127.0.0.1 -p {{ .Values.redis.port }}{{ include "redis-lease-ha.redisCliTls" . }} ROLE 2>&1 | head -n 1)"
         case "$role" in
           master)
             was_primary=yes ;;
@@ -166,6 +220,7 @@ exec:
 {{- end -}}
 
 {{- define "redis-lease-ha.sidecarVolumes" -}}
+{{- include "redis-lease-ha.normalize" . -}}
 - name: sidecar-tmp
   emptyDir:
     sizeLimit: 16Mi
@@ -188,6 +243,7 @@ exec:
 {{- end -}}
 
 {{- define "redis-lease-ha.sidecarContainer" -}}
+{{- include "redis-lease-ha.normalize" . -}}
 - name: sidecar
   image: {{ include "redis-lease-ha.sidecarImage" . }}
   imagePullPolicy: {{ .Values.sidecar.image.pullPolicy }}
@@ -263,11 +319,18 @@ exec:
     {{- end }}
     {{- if .Values.tls.enabled }}
     - name: REDIS_TLS_CA_FILE
-      value: {{ include "redis-lease-ha.tlsDir" . }}/ca.crt
+      value: {{ include "redis-lease-ha.tlsCaFile" . }}
     - name: REDIS_TLS_CERT_FILE
-      value: {{ include "redis-lease-ha.tlsDir" . }}/tls.crt
+      value: {{ include "redis-lease-ha.tlsCertFile" . }}
     - name: REDIS_TLS_KEY_FILE
-      value: {{ include "redis-lease-ha.tlsDir" . }}/tls.key
+      value: {{ include "redis-lease-ha.tlsKeyFile" . }}
+    {{- end }}
+    {{- if .Values.sentinelEndpoint.enabled }}
+    # The Sentinel-compatible endpoint (sentinelEndpoint): discovery for Sentinel clients.
+    - name: SENTINEL_PORT
+      value: {{ .Values.sentinelEndpoint.port | quote }}
+    - name: SENTINEL_MASTER_NAME
+      value: {{ .Values.sentinelEndpoint.masterName | quote }}
     {{- end }}
     {{- with .Values.sidecar.extraEnv }}
     {{- toYaml . | nindent 4 }}
@@ -276,6 +339,11 @@ exec:
     - name: http
       containerPort: {{ .Values.sidecar.httpPort }}
       protocol: TCP
+    {{- if .Values.sentinelEndpoint.enabled }}
+    - name: sentinel
+      containerPort: {{ .Values.sentinelEndpoint.port }}
+      protocol: TCP
+    {{- end }}
   readinessProbe:
     httpGet:
       path: /readyz
@@ -323,6 +391,7 @@ RBAC: exactly the API calls the sidecar makes. create cannot be narrowed by name
 each resource has a create rule and a get/update rule restricted to the one object it manages.
 */}}
 {{- define "redis-lease-ha.rbac" -}}
+{{- include "redis-lease-ha.normalize" . -}}
 {{- $name := include "redis-lease-ha.serviceAccountName" . -}}
 {{- if .Values.serviceAccount.create }}
 apiVersion: v1
@@ -332,6 +401,10 @@ metadata:
   namespace: {{ .Release.Namespace }}
   labels:
     {{- include "redis-lease-ha.labels" . | nindent 4 }}
+  {{- with .Values.serviceAccount.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 automountServiceAccountToken: true
 {{- end }}
 {{- if .Values.rbac.create }}
@@ -410,6 +483,7 @@ subjects:
 {{- end -}}
 
 {{- define "redis-lease-ha.writeService" -}}
+{{- include "redis-lease-ha.normalize" . -}}
 apiVersion: v1
 kind: Service
 metadata:
@@ -430,6 +504,7 @@ spec:
 {{- end -}}
 
 {{- define "redis-lease-ha.readService" -}}
+{{- include "redis-lease-ha.normalize" . -}}
 apiVersion: v1
 kind: Service
 metadata:
@@ -447,5 +522,32 @@ spec:
     - name: redis
       port: {{ .Values.service.read.port }}
       targetPort: {{ .Values.redis.port }}
+      protocol: TCP
+{{- end -}}
+
+{{/*
+The Sentinel-compatible endpoint's Service: every pod, ready or not. Sentinel clients expect to reach
+each sentinel, and a sidecar answers discovery whatever its own Redis's state (a not-ready replica's
+sidecar still names the leader).
+*/}}
+{{- define "redis-lease-ha.sentinelService" -}}
+{{- include "redis-lease-ha.normalize" . -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "redis-lease-ha.fullname" . }}-sentinel
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- include "redis-lease-ha.labels" . | nindent 4 }}
+    app.kubernetes.io/component: sentinel
+spec:
+  type: ClusterIP
+  publishNotReadyAddresses: true
+  selector:
+    {{- include "redis-lease-ha.podSelector" . | nindent 4 }}
+  ports:
+    - name: sentinel
+      port: {{ .Values.sentinelEndpoint.port }}
+      targetPort: sentinel
       protocol: TCP
 {{- end -}}

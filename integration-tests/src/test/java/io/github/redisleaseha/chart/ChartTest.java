@@ -281,6 +281,51 @@ class ChartTest {
   }
 
   @Test
+  void sentinelEndpointIsOffByDefault() throws Exception {
+    RenderedChart chart = render(Map.of());
+    assertThat(chart.find(V1Service.class, "demo-redis-lease-ha-sentinel")).isEmpty();
+    assertThat(env(chart.container("sidecar"))).doesNotContainKeys("SENTINEL_PORT", "SENTINEL_MASTER_NAME");
+    assertThat(chart.container("sidecar").getPorts()).extracting(p -> p.getName()).containsExactly("http");
+  }
+
+  @Test
+  void sentinelEndpointOnGivesTheSidecarItsPortAndAServiceListingEveryPodReadyOrNot() throws Exception {
+    RenderedChart chart = render(values("sentinelEndpoint.enabled", true, "sentinelEndpoint.port", 26380,
+        "sentinelEndpoint.masterName", "cache"));
+    V1Container sidecar = chart.container("sidecar");
+    assertThat(env(sidecar)).containsEntry("SENTINEL_PORT", "26380").containsEntry("SENTINEL_MASTER_NAME", "cache");
+    assertThat(env(sidecar).keySet()).isSubsetOf(sidecarEnvNames());
+    assertThat(sidecar.getPorts()).filteredOn(p -> "sentinel".equals(p.getName())).singleElement()
+        .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(26380));
+    V1Service service = chart.service("sentinel");
+    // Sentinel clients expect to reach every sentinel: a replica's sidecar names the leader too.
+    assertThat(service.getSpec().getPublishNotReadyAddresses()).isTrue();
+    assertThat(service.getSpec().getSelector()).isEqualTo(chart.statefulSet().getSpec().getSelector().getMatchLabels());
+    assertThat(service.getSpec().getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("sentinel");
+      assertThat(p.getPort()).isEqualTo(26380);
+      assertThat(p.getTargetPort().getStrValue()).isEqualTo("sentinel");
+    });
+    // The defaults: Sentinel's port and master name.
+    assertThat(env(render(values("sentinelEndpoint.enabled", true)).container("sidecar")))
+        .containsEntry("SENTINEL_PORT", "26379").containsEntry("SENTINEL_MASTER_NAME", "mymaster");
+    // Injected into a StatefulSet of your own, the Service selects your pods.
+    RenderedChart injected = render(values("workload.enabled", false, "workload.podSelector.app", "my-redis",
+        "sentinelEndpoint.enabled", true));
+    assertThat(injected.service("sentinel").getSpec().getSelector()).isEqualTo(Map.of("app", "my-redis"));
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(delimiter = '|', value = {
+      "sentinelEndpoint.port|8080|sentinelEndpoint.port 8080 is also sidecar.httpPort",
+      "sentinelEndpoint.port|6379|sentinelEndpoint.port 6379 is also redis.port",
+  })
+  void sentinelEndpointRefusesAPortTakenByTheSidecarOrRedis(String key, int port, String message) {
+    // The sidecar would refuse them at start-up; the chart says so at install.
+    assertThatThrownBy(() -> render(values("sentinelEndpoint.enabled", true, key, port))).hasMessageContaining(message);
+  }
+
+  @Test
   void helmTestPodWritesThroughTheWriteServiceAndReadsThroughTheReadService() throws Exception {
     V1Pod test = testPod(Map.of());
     V1Container c = test.getSpec().getContainers().get(0);
@@ -363,6 +408,9 @@ class ChartTest {
       "sidecar.imag.tag|x|'imag' not allowed",
       "clusterKey.key|a/b|at '/clusterKey/key'",
       "clusterKey.existingSecret|My_Secret|at '/clusterKey/existingSecret'",
+      "sentinelEndpoint.masterName|my master|at '/sentinelEndpoint/masterName'",
+      "sentinelEndpoint.prt|26379|'prt' not allowed",
+      "podDisruptionBudget.minAvailable|half|at '/podDisruptionBudget/minAvailable'",
   })
   void schemaRejectsBadValuesNamingTheField(String key, String value, String named) {
     Object typed = value.matches("-?\\d+") ? (Object) Integer.parseInt(value) : value.equals("true") ? (Object) true : value;
@@ -377,14 +425,18 @@ class ChartTest {
    * The {@code helm test} pod. helm-java's template leaves hooks out, so this renders a copy of the
    * chart whose test pod is a plain manifest.
    */
-  private static V1Pod testPod(Map<String, Object> values) throws Exception {
+  static V1Pod testPod(Map<String, Object> values) throws Exception {
+    return testPod(null, values);
+  }
+
+  static V1Pod testPod(Path valuesFile, Map<String, Object> values) throws Exception {
     Path copy = Files.createTempDirectory("chart-");
     try {
       Path chart = copy.resolve("redis-lease-ha");
       copyTree(RenderedChart.chartDir(), chart);
       Path test = chart.resolve("templates/tests/test-write-read.yaml");
       Files.writeString(test, Files.readString(test).replaceAll("(?m)^\\s*helm\\.sh/hook.*$", ""));
-      return RenderedChart.render(chart, values).get(V1Pod.class, "demo-redis-lease-ha-test-write-read");
+      return RenderedChart.render(chart, valuesFile, values).get(V1Pod.class, "demo-redis-lease-ha-test-write-read");
     } finally {
       deleteTree(copy);
     }
@@ -428,7 +480,7 @@ class ChartTest {
     return r.getResourceNames().stream().map(n -> prefix + " [" + n + "]").toList();
   }
 
-  private static V1Volume volume(V1StatefulSet sts, String name) {
+  static V1Volume volume(V1StatefulSet sts, String name) {
     return sts.getSpec().getTemplate().getSpec().getVolumes().stream()
         .filter(v -> v.getName().equals(name)).findFirst().orElseThrow();
   }
@@ -438,7 +490,7 @@ class ChartTest {
     return chart.container("redis").getLifecycle().getPreStop().getExec().getCommand();
   }
 
-  private static String redisScript(RenderedChart chart) {
+  static String redisScript(RenderedChart chart) {
     return String.join(" ", chart.container("redis").getArgs());
   }
 

@@ -45,7 +45,15 @@ final class RenderedChart {
   }
 
   static RenderedChart render(Path chart, Map<String, Object> values) throws IOException {
+    return render(chart, null, values);
+  }
+
+  /** Renders the chart with a values file ({@code -f}), then {@code --set key=value} for each entry. */
+  static RenderedChart render(Path chart, Path valuesFile, Map<String, Object> values) throws IOException {
     var template = new Helm(chart).template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
+    if (valuesFile != null) {
+      template.withValuesFile(valuesFile);
+    }
     values.forEach(template::set);
     String yaml = template.call();
     List<KubernetesObject> objects = new ArrayList<>();
