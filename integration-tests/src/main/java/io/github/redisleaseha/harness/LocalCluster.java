@@ -78,6 +78,7 @@ public final class LocalCluster implements AutoCloseable {
     private final List<String> redisArgs = new ArrayList<>();
     private final Map<Integer, List<String>> nodeArgs = new HashMap<>();
     private final Map<Integer, Map<String, String>> nodeEnv = new HashMap<>();
+    private boolean managedBySentinel;
 
     /**
      * More sidecar arguments for node {@code index} only, after the common ones (e.g. other lease
@@ -140,6 +141,17 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /** Pod names are this prefix and the index (default "redis-"). */
+    /**
+     * Starts as a Sentinel-managed deployment, the way the Bitnami chart runs one: the first Redis a
+     * primary, the others its replicas, and a real {@code redis-sentinel} per node (master name
+     * {@link SentinelCluster#MASTER}, quorum 2, the Redis password for Sentinel too). No sidecar runs
+     * until {@link LocalCluster#startSidecars()}: a migration adds them.
+     */
+    public Builder managedBySentinel() {
+      this.managedBySentinel = true;
+      return this;
+    }
+
     public Builder podPrefix(String prefix) {
       this.podPrefix = prefix;
       return this;
@@ -373,6 +385,15 @@ public final class LocalCluster implements AutoCloseable {
       }
       nodes.add(new Node(name, redis, sidecar));
     }
+    if (settings.managedBySentinel) {
+      startSentinels(hosts, port);
+      return this;
+    }
+    return startSidecars();
+  }
+
+  /** Starts every sidecar (at start, unless {@link Builder#managedBySentinel}). */
+  public LocalCluster startSidecars() {
     settings.beforeSidecars.accept(client);
     for (Node n : nodes) {
       if (settings.aotTraining != null) {
@@ -381,6 +402,85 @@ public final class LocalCluster implements AutoCloseable {
       n.sidecar.start();
     }
     return this;
+  }
+
+  /** A real Sentinel beside each Redis, as Bitnami's chart runs them. */
+  public record Sentinel(String host, int port, Proc process, Path log) {
+    public String address() {
+      return host + ":" + port;
+    }
+  }
+
+  private final List<Sentinel> realSentinels = new ArrayList<>();
+
+  /** Down-after of the real Sentinels: short, so that a migration that made one act would show. */
+  public static final int SENTINEL_DOWN_AFTER_MILLIS = 2000;
+
+  private void startSentinels(String[] hosts, int redisPort) {
+    Node first = nodes.get(0);
+    try (redis.clients.jedis.Jedis j = first.redis.jedis()) {
+      j.replicaofNoOne();
+    }
+    for (Node n : nodes.subList(1, nodes.size())) {
+      try (redis.clients.jedis.Jedis j = n.redis.jedis()) {
+        j.replicaof(first.redis.host(), redisPort);
+      }
+    }
+    Awaitility.await("replicas of " + first.name + " in sync").atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(50)).ignoreExceptions().until(() -> {
+          try (redis.clients.jedis.Jedis j = first.redis.jedis()) {
+            return inSync(j, nodes.size() - 1);
+          }
+        });
+    int port = FreePorts.findOnAll(hosts);
+    while (port == redisPort || port == sentinelPort) {
+      port = FreePorts.findOnAll(hosts);
+    }
+    for (int i = 0; i < nodes.size(); i++) {
+      Path nodeDir = dir.resolve(nodes.get(i).name);
+      Path conf = nodeDir.resolve("sentinel.conf");
+      StringBuilder c = new StringBuilder()
+          .append("bind ").append(hosts[i]).append("\nport ").append(port).append("\ndir ").append(nodeDir).append('\n')
+          .append("sentinel monitor ").append(SentinelCluster.MASTER).append(' ').append(first.redis.host()).append(' ')
+          .append(redisPort).append(" 2\n")
+          .append("sentinel down-after-milliseconds ").append(SentinelCluster.MASTER).append(' ')
+          .append(SENTINEL_DOWN_AFTER_MILLIS).append('\n')
+          .append("sentinel failover-timeout ").append(SentinelCluster.MASTER).append(" 10000\n")
+          .append("sentinel announce-ip ").append(hosts[i]).append('\n');
+      if (settings.password != null) {
+        c.append("sentinel auth-pass ").append(SentinelCluster.MASTER).append(' ').append(settings.password).append('\n')
+            .append("requirepass ").append(settings.password).append('\n');
+      }
+      try {
+        Files.writeString(conf, c.toString());
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      Path log = nodeDir.resolve("sentinel.log");
+      Proc p = Proc.start("sentinel-" + nodes.get(i).name, List.of("redis-sentinel", conf.toString()), log, Map.of());
+      realSentinels.add(new Sentinel(hosts[i], port, p, log));
+    }
+    Awaitility.await("every Sentinel sees the master and the other Sentinels").atMost(java.time.Duration.ofSeconds(60))
+        .pollInterval(java.time.Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+          for (Sentinel s : realSentinels) {
+            try (redis.clients.jedis.Jedis j = Writer.connect(s.address(), 1000)) {
+              if (settings.password != null) {
+                j.auth(settings.password);
+              }
+              Map<String, String> m = j.sentinelMaster(SentinelCluster.MASTER);
+              if (!"master".equals(m.get("flags")) || Integer.parseInt(m.get("num-slaves")) != nodes.size() - 1
+                  || Integer.parseInt(m.get("num-other-sentinels")) != nodes.size() - 1) {
+                return false;
+              }
+            }
+          }
+          return true;
+        });
+  }
+
+  /** The real Sentinels of a {@link Builder#managedBySentinel} cluster. */
+  public List<Sentinel> realSentinels() {
+    return List.copyOf(realSentinels);
   }
 
   /**
@@ -684,6 +784,7 @@ public final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    realSentinels.forEach(sentinel -> sentinel.process().close());
     for (Node n : nodes) {
       n.sidecar.close();
     }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     description = "Redis high availability on Kubernetes through a Lease, without Sentinel.",
     subcommands = {
         RunCommand.class, StatusCommand.class, SwitchoverCommand.class, FailoverCommand.class,
-        PauseCommand.Pause.class, PauseCommand.Resume.class, ExplainCommand.class, PrestopCommand.class,
+        PauseCommand.Pause.class, PauseCommand.Resume.class, ExplainCommand.class, PrestopCommand.class, MigrateCommand.class,
         VersionCommand.class})
 public final class Main implements Runnable {
 

@@ -12,6 +12,11 @@ import java.util.Optional;
  * holds better data. When no reachable peer has better data the node stays eligible, because refusing
  * would leave the cluster without any primary at all. The one exception is an operator's forced
  * failover ({@code failover --to}), whose target skips the data checks: the operator was warned.
+ *
+ * <p>Invariant "adopt, don't promote": while the Lease has never recorded a leader, a node whose
+ * Redis replicates (link up) from a reachable primary that holds data is not eligible, so sidecars
+ * added beside a running primary and its replicas (a migration from Sentinel) let that primary's
+ * own sidecar take the Lease, and nothing else is promoted while it is reachable.
  */
 public final class Eligibility {
 
@@ -58,6 +63,19 @@ public final class Eligibility {
     // An operator forced a failover to this node, accepting the loss of what it lacks.
     if (lease.forcedTo(o.self().name(), o.wallMillis())) {
       return Optional.empty();
+    }
+    // Adoption: a Lease that has never recorded a leader, beside Redis servers that already
+    // replicate (sidecars added to a running deployment, or taking over from Sentinel). The primary
+    // they replicate from is kept: only its own sidecar contends, and it takes the Lease without
+    // promoting anything. Should that primary become unreachable, this rule no longer holds and the
+    // takeover rule picks the most advanced replica as usual.
+    if (lease.leader() == null && local.linkUp() && !handoverToMe) {
+      for (PeerStatus peer : o.reachablePeers()) {
+        if (peer.redis().primary() && !peer.redis().empty() && local.follows(peer.member())) {
+          return Optional.of("the Lease records no leader yet and my Redis replicates from " + peer.name()
+              + ", a running primary; its sidecar adopts it without a failover");
+        }
+      }
     }
     for (PeerStatus peer : o.reachablePeers()) {
       RedisStatus p = peer.redis();

@@ -74,8 +74,9 @@ class EligibilityTest {
   @Test
   void handoverToAnotherNodeKeepsMeOut() {
     Observations o = new Observations();
-    o.lease = LeaseState.parse(null, 3, Map.of(LeaseState.HANDOVER_TO, "c",
-        LeaseState.HANDOVER_UNTIL, Long.toString(o.wall + 1000)));
+    Map<String, String> marked = new java.util.HashMap<>(LeaseState.promotionAnnotations(Observations.B, "r1", 0, 1));
+    marked.putAll(Map.of(LeaseState.HANDOVER_TO, "c", LeaseState.HANDOVER_UNTIL, Long.toString(o.wall + 1000)));
+    o.lease = LeaseState.parse(null, 3, marked);
     assertThat(reason(o)).isEqualTo("a handover to c is in progress");
     o.wall += 2000;
     assertThat(reason(o)).isNull();
@@ -89,6 +90,29 @@ class EligibilityTest {
     assertThat(reason(o)).isEqualTo("I stepped back a moment ago (after handing over, or for a more up-to-date peer)");
     o.local = RedisStatus.UNREACHABLE;
     assertThat(reason(o)).isEqualTo("my Redis is not answering");
+  }
+
+  @Test
+  void aNeverLedLeaseAdoptsTheRunningPrimaryMyRedisReplicatesFrom() {
+    Observations o = new Observations();
+    o.lease = LeaseState.parse(null, 0, Map.of());
+    assertThat(reason(o)).isEqualTo("the Lease records no leader yet and my Redis replicates from b, a running primary;"
+        + " its sidecar adopts it without a failover");
+    // b gone: the takeover rule decides as usual
+    o.peer(Observations.B, RedisStatus.dead("connection refused"));
+    assertThat(reason(o)).isNull();
+    // link down, or an empty primary (a fresh bootstrap), adopts nothing
+    o = new Observations();
+    o.lease = LeaseState.parse(null, 0, Map.of());
+    o.local = RedisStatus.replica("run-a", "10.0.0.2", 6379, false, "r1", 1000, 10);
+    assertThat(reason(o)).isNull();
+    o = new Observations();
+    o.lease = LeaseState.parse(null, 0, Map.of());
+    o.peer(Observations.B, RedisStatus.primary("run-b", "r1", 0, 0));
+    assertThat(reason(o)).isNull();
+    // once a leader was recorded, a primary the Lease does not name is no reason to stay out
+    o = new Observations();
+    assertThat(reason(o)).isNull();
   }
 
   @Test
