@@ -8,12 +8,20 @@ import java.util.Set;
 /**
  * What every test writer records, whatever client it drives (the harness's own {@link Writer}, a
  * Sentinel client library, a writer in another language): the acknowledged writes in the order they
- * were acknowledged, each with the node that answered. The questions tests ask of them live here once.
+ * were acknowledged, each with the node that answered, and the list it appends to. The questions tests
+ * ask of them live here once.
  */
-public interface Acks {
+public interface Acks extends AutoCloseable {
 
   /** The acknowledgements so far, in order. */
   List<Writer.Ack> acks();
+
+  /** The list the writer appends its values to. */
+  String key();
+
+  /** Stops writing; the acknowledgements stay readable. */
+  @Override
+  void close();
 
   default int ackCount() {
     return acks().size();

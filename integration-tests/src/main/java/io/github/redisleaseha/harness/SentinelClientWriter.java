@@ -89,6 +89,7 @@ public final class SentinelClientWriter implements Acks, AutoCloseable {
     return library;
   }
 
+  @Override
   public String key() {
     return key;
   }

@@ -136,6 +136,7 @@ public final class Writer implements Acks, AutoCloseable {
     return new Builder(resolver);
   }
 
+  @Override
   public String key() {
     return key;
   }

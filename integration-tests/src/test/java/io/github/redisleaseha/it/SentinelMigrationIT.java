@@ -128,12 +128,8 @@ class SentinelMigrationIT extends ClusterTest {
 
   private static List<Long> lostOn(LocalCluster.Node primary, io.github.redisleaseha.harness.Acks writer) {
     try (Jedis j = primary.redis.jedis()) {
-      return writer.lost(j.lrange(keyOf(writer), 0, -1));
+      return writer.lost(j.lrange(writer.key(), 0, -1));
     }
-  }
-
-  private static String keyOf(io.github.redisleaseha.harness.Acks writer) {
-    return writer instanceof Writer w ? w.key() : ((SentinelClientWriter) writer).key();
   }
 
   private static void awaitAckOn(SentinelClientWriter writer, LocalCluster.Node primary, long after) {

@@ -165,7 +165,9 @@ public final class Decider {
    *       from then on none of them acknowledges a write;
    *   <li>the reference is the most advanced reachable peer that holds data. An empty node (restarted
    *       without persistence, offset 0) is never the reference, so a recorded leader that came back
-   *       empty cannot make a lagging candidate look caught up;
+   *       empty cannot make a lagging candidate look caught up; nor is a replica of this node's own
+   *       primary with its link up, which holds a prefix of this node's history (a running primary
+   *       adopted by its sidecar, whose replicas are read after it while writes still flow);
    *   <li>at or past the reference's offset it promotes; behind a paused primary it replicates from,
    *       it waits up to the catch-up timeout and then steps back rather than promote past that data;
    *       behind a node it does not replicate from, it steps back at once so that node can lead.
@@ -198,8 +200,11 @@ public final class Decider {
           "I am " + me + ", new leader by an operator's forced failover, at offset " + local.offset()
               + "; promoting without waiting for better data");
     }
+    // A peer whose link to my Redis is up replicates my history, so it holds nothing I lack; its
+    // offset, read a moment after mine while writes flow, only looks ahead.
     Optional<PeerStatus> reference = o.reachablePeers().stream()
         .filter(p -> !p.redis().empty())
+        .filter(p -> !(local.primary() && p.redis().follows(o.self()) && p.redis().linkUp()))
         .max((a, b) -> Long.compare(a.redis().offset(), b.redis().offset()));
     if (local.primary() && (reference.isEmpty() || reference.get().redis().offset() <= local.offset())) {
       // A primary that is no handover's target (a leftover, or promoted by hand): taken as promoted

@@ -128,6 +128,18 @@ class DeciderTest {
             o -> { o.leadingNewTerm(); o.local = RedisStatus.primary("run-a", "r3", 1000, 10);
                    o.term = o.term.withPausedOldPrimary("b"); },
             Action.Promote.class, "level with or ahead of every reachable node; taking it as promoted"),
+        new Row("a running primary adopted: its replicas, read after it, look ahead but hold nothing it lacks",
+            o -> { o.leadingNewTerm(); o.lease = LeaseState.parse("a", 0, java.util.Map.of());
+                   o.local = RedisStatus.primary("run-a", "r3", 1000, 10);
+                   o.peer(B, RedisStatus.replica("run-b", A.host(), A.port(), true, "r3", 1094, 10));
+                   o.peer(C, RedisStatus.replica("run-c", A.host(), A.port(), true, "r3", 1000, 10)); },
+            Action.Promote.class, "level with or ahead of every reachable node; taking it as promoted"),
+        new Row("a replica of mine with its link down may hold another history: it counts",
+            o -> { o.leadingNewTerm(); o.lease = LeaseState.parse("a", 0, java.util.Map.of());
+                   o.local = RedisStatus.primary("run-a", "r3", 1000, 10);
+                   o.peer(B, RedisStatus.replica("run-b", A.host(), A.port(), false, "r1", 1094, 10));
+                   o.peer(C, RedisStatus.replica("run-c", A.host(), A.port(), true, "r3", 1000, 10)); },
+            Action.Release.class, "b is 94 bytes ahead and I do not replicate from it"),
         new Row("settled leader records a member it discovered since",
             o -> { o.settledLeader(); o.peer(new Member("d", "10.0.0.4", 6379),
                 RedisStatus.replica("run-d", A.host(), A.port(), true, "r2", 5000, 10)); },
