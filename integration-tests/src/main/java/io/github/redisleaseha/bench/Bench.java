@@ -43,6 +43,13 @@ public final class Bench implements Callable<Integer> {
       description = "The sidecars' --lease-duration; the freeze lasts 2 s longer. Default: ${DEFAULT-VALUE}.")
   String leaseDuration;
 
+  @Option(names = "--client-trials", defaultValue = "3",
+      description = "Trials of each fault per Sentinel client library through the endpoint (0: skip). Default: ${DEFAULT-VALUE}.")
+  int clientTrials;
+
+  @Option(names = "--clients-only", description = "Only the Sentinel client libraries through the endpoint (bench-clients.md).")
+  boolean clientsOnly;
+
   @Option(names = "--sidecar-arg", description = "Any further sidecar flag, e.g. --sidecar-arg=--renew-deadline=2s (repeatable).")
   List<String> sidecarArgs = new ArrayList<>();
 
@@ -69,6 +76,14 @@ public final class Bench implements Callable<Integer> {
     String ours;
     List<String> args = new ArrayList<>(List.of("--lease-duration=" + leaseDuration));
     args.addAll(sidecarArgs);
+    if (clientsOnly) {
+      String md = "# Sentinel clients\n\nCommand: `make bench BENCH_ARGS=--clients-only` (`--client-trials " + clientTrials
+          + "`).\n" + clientFailovers(runs, args);
+      Files.writeString(out.resolve("bench-clients.md"), md);
+      java.lang.System.out.println(md);
+      progress("wrote " + out.resolve("bench-clients.md"));
+      return 0;
+    }
     long freeze = io.github.redisleaseha.config.Durations.parse(leaseDuration).toMillis() + 2_000;
     progress("redis-lease-ha sidecar flags: " + String.join(" ", args));
     try (Ours system = new Ours(runs.resolve("ours"), args, freeze)) {
@@ -100,11 +115,13 @@ public final class Bench implements Callable<Integer> {
       }
     }
 
+    String clients = clientTrials > 0 ? clientFailovers(runs, args) : "";
+
     List<Report.Row> rows = Report.rows(results);
     String md = "# Failover measurements\n\nCommand: `make bench` (`--trials " + trials + "`), "
         + rows.size() + " scenario/system pairs, " + results.size() + " trials, "
         + TimeUnit.NANOSECONDS.toSeconds(java.lang.System.nanoTime() - started) + " s.\n\n"
-        + Report.markdown(rows, ours, others, usage, startup, apiLoad);
+        + Report.markdown(rows, ours, others, usage, startup, apiLoad) + clients;
     Files.writeString(out.resolve("bench.md"), md);
     Report.csv(results, out.resolve("bench.csv"));
     Report.apiCsv(apiLoad, out.resolve("bench-api.csv"));
@@ -115,6 +132,13 @@ public final class Bench implements Callable<Integer> {
     java.lang.System.out.println(md);
     progress("wrote " + out.resolve("bench.md") + ", bench.csv, bench-api.csv and bench.png");
     return 0;
+  }
+
+  private String clientFailovers(Path runs, List<String> args) {
+    progress("Sentinel clients through the endpoint: " + clientTrials + " trial(s) of each fault per library");
+    return ClientFailovers.markdown(
+        ClientFailovers.run(runs.resolve("clients"), clientTrials, args, ClientFailovers.clients(), Bench::progress),
+        clientTrials);
   }
 
   private void runTrials(System system, List<Trial.Result> results) {

@@ -40,7 +40,16 @@ import redis.clients.jedis.JedisSentinelPool;
 public final class SentinelClientWriter implements Acks, AutoCloseable {
 
   /** The Sentinel client libraries this writer can drive. */
-  public enum Library { JEDIS, LETTUCE }
+  public enum Library {
+    JEDIS("Jedis JedisSentinelPool"),
+    LETTUCE("Lettuce Master/Replica");
+
+    public final String label;
+
+    Library(String label) {
+      this.label = label;
+    }
+  }
 
   /** The read timeout of the library's connections: longer than any fault the tests inject. */
   static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
