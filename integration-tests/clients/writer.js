@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// A test writer that finds the Redis master only through ioredis's Sentinel support.
+//
+// Driven by the Java harness (harness/ClientProcess.java); `make deps` installs ioredis 5.x from
+// package-lock.json (`npm ci --prefix integration-tests/clients`); Debian 12's nodejs 18 runs it. It
+// is configured as an application would be: a list of Sentinels, a master name, the password for
+// both Redis and the Sentinels, failoverDetector on, and one connection kept with a read timeout
+// (socketTimeout) longer than any fault the tests inject (10 s), so it sees what an application sees.
+//
+// It appends 1, 2, 3... to one list, one write at a time, with a script that also returns the run id
+// of the Redis that ran it, so each acknowledgement names the server that took it although ioredis
+// hides its connections. After an error it tries the same value again, so a value is acknowledged
+// at most once. One line per event on stdout (a pipe: written synchronously on Linux):
+//
+//     ack <n> <run_id> <sent_epoch_ms> <acked_epoch_ms>
+//     err <n> <message>
+//
+// Diagnostics go to stderr. SIGTERM stops it: a write in flight is abandoned (never reported as
+// acknowledged), the connections are closed, and it exits 0.
+//
+// How ioredis 5 finds a new master (built/connectors/SentinelConnector), as these tests see it:
+//
+// - It asks the Sentinels (SENTINEL GET-MASTER-ADDR-BY-NAME, trying them in turn, then SENTINEL
+//   SENTINELS to learn the others) only when it (re)connects.
+// - With failoverDetector it also keeps a subscription to +switch-master on every Sentinel (up to
+//   sentinelMaxConnections) and, on any such message, drops its connection and reconnects through
+//   the Sentinels. That is what moves it in a switchover: a write waiting on the paused old master
+//   is resent to the new one after the reconnect (autoResendUnfulfilledCommands), so it sees no
+//   error at all.
+// - On READONLY it keeps its connection and returns the error: without --reconnect-on-readonly
+//   (reconnectOnError) a writer whose connection outlives a demotion gets READONLY until a
+//   +switch-master arrives, or forever without failoverDetector. With the flag it reconnects on
+//   READONLY and fails that command, which this loop retries.
+// - When its connection is killed (the master crashed) it reconnects with its retryStrategy; each
+//   try asks the Sentinels, which name the dead master until they fail over, so the commands sent
+//   meanwhile wait in the offline queue (up to maxRetriesPerRequest reconnects) rather than fail.
+//   A command that was written but not answered when the connection died is resent on the next
+//   connection: it may run twice (a duplicate in the list, never a lost acknowledgement).
+"use strict";
+
+const Redis = require("ioredis");
+const fs = require("fs");
+
+const APPEND =
+  "redis.call('rpush',KEYS[1],ARGV[1]) " +
+  "return string.match(redis.call('info','server'),'run_id:(%w+)')";
+
+// Connect timeout towards Redis and the Sentinels, and the command timeout towards the Sentinels.
+const SHORT_TIMEOUT_MS = 2000;
+
+function usage(message) {
+  process.stderr.write(
+    `writer.js: ${message}\n` +
+      "usage: writer.js --sentinels h:p,h:p --master NAME [--password-file F] [--key K]" +
+      " [--period-ms N] [--read-timeout-ms N] [--reconnect-on-readonly]\n"
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const a = { key: "writer:log", periodMs: 10, readTimeoutMs: 10000, reconnectOnReadonly: false };
+  const value = (i) => {
+    if (i + 1 >= argv.length) usage(`${argv[i]} needs a value`);
+    return argv[i + 1];
+  };
+  const int = (i) => {
+    const v = Number(value(i));
+    if (!Number.isInteger(v) || v < 0) usage(`${argv[i]}: '${argv[i + 1]}' is not a whole number >= 0`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    switch (argv[i]) {
+      case "--sentinels": a.sentinels = value(i); i++; break;
+      case "--master": a.master = value(i); i++; break;
+      case "--password-file": a.passwordFile = value(i); i++; break;
+      case "--key": a.key = value(i); i++; break;
+      case "--period-ms": a.periodMs = int(i); i++; break;
+      case "--read-timeout-ms": a.readTimeoutMs = int(i); i++; break;
+      case "--reconnect-on-readonly": a.reconnectOnReadonly = true; break;
+      default: usage(`unknown argument '${argv[i]}'`);
+    }
+  }
+  if (!a.sentinels) usage("--sentinels is required");
+  if (!a.master) usage("--master is required");
+  if (a.readTimeoutMs <= 0) usage("--read-timeout-ms must be > 0");
+  a.sentinelList = a.sentinels.split(",").map((s) => {
+    const colon = s.trim().lastIndexOf(":");
+    const port = Number(s.trim().slice(colon + 1));
+    if (colon <= 0 || !Number.isInteger(port)) usage(`--sentinels: '${s}' is not host:port`);
+    return { host: s.trim().slice(0, colon), port };
+  });
+  return a;
+}
+
+function emit(line) {
+  process.stdout.write(line + "\n");
+}
+
+function oneLine(e) {
+  return `${e && e.name ? e.name : "Error"}: ${e && e.message ? e.message : e}`.split(/\s+/).join(" ");
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const password = args.passwordFile ? fs.readFileSync(args.passwordFile, "utf8").replace(/[\r\n]+$/, "") : null;
+
+  const redis = new Redis({
+    sentinels: args.sentinelList,
+    name: args.master,
+    password,
+    sentinelPassword: password,
+    failoverDetector: true,
+    connectTimeout: SHORT_TIMEOUT_MS,
+    sentinelCommandTimeout: SHORT_TIMEOUT_MS,
+    // The read timeout: no answer to a command for this long destroys the connection (as a Jedis
+    // socket timeout does). commandTimeout would fail the command but keep it queued and the
+    // connection open, so a retry could be a second outstanding write.
+    socketTimeout: args.readTimeoutMs,
+    reconnectOnError: args.reconnectOnReadonly ? (err) => err.message.startsWith("READONLY") : null,
+  });
+  // Connection errors are also returned by the commands they fail; this keeps ioredis from
+  // printing each as an unhandled error event.
+  redis.on("error", (e) => process.stderr.write(`writer.js: connection error: ${oneLine(e)}\n`));
+
+  let stopping = false;
+  let wake = null;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    if (wake) wake();
+    // Fails a write in flight with "Connection is closed." and closes the Sentinel subscriptions.
+    redis.disconnect();
+    // Whatever still holds the event loop open, exit soon all the same.
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.stderr.write(
+    `writer.js: ioredis ${require("ioredis/package.json").version} on node ${process.version}, master '${args.master}'` +
+      ` via ${args.sentinels}, key ${args.key}, period ${args.periodMs} ms, read timeout ${args.readTimeoutMs} ms,` +
+      ` reconnect on READONLY ${args.reconnectOnReadonly}\n`
+  );
+
+  let n = 1;
+  while (!stopping) {
+    const deadline = Date.now() + args.periodMs;
+    const sent = Date.now();
+    try {
+      const runId = await redis.eval(APPEND, 1, args.key, String(n));
+      emit(`ack ${n} ${runId} ${sent} ${Date.now()}`);
+      n++;
+    } catch (e) {
+      if (stopping) break;
+      emit(`err ${n} ${oneLine(e)}`);
+    }
+    const rest = deadline - Date.now();
+    if (rest > 0 && !stopping) {
+      await new Promise((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, rest);
+      });
+      wake = null;
+    }
+  }
+  process.stderr.write(`writer.js: stopped after ${n - 1} acknowledged writes\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`writer.js: ${e && e.stack ? e.stack : e}\n`);
+  process.exit(1);
+});
