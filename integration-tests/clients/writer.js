@@ -21,22 +21,41 @@
 // How ioredis 5 finds a new master (built/connectors/SentinelConnector), as these tests see it:
 //
 // - It asks the Sentinels (SENTINEL GET-MASTER-ADDR-BY-NAME, trying them in turn, then SENTINEL
-//   SENTINELS to learn the others) only when it (re)connects.
+//   SENTINELS to learn the others) only when it (re)connects, and then checks with INFO that the
+//   server it reached is a master: one that answers as a replica sends it to the next Sentinel.
 // - With failoverDetector it also keeps a subscription to +switch-master on every Sentinel (up to
-//   sentinelMaxConnections) and, on any such message, drops its connection and reconnects through
-//   the Sentinels. That is what moves it in a switchover: a write waiting on the paused old master
-//   is resent to the new one after the reconnect (autoResendUnfulfilledCommands), so it sees no
-//   error at all.
-// - On READONLY it keeps its connection and returns the error: without --reconnect-on-readonly
-//   (reconnectOnError) a writer whose connection outlives a demotion gets READONLY until a
-//   +switch-master arrives, or forever without failoverDetector. With the flag it reconnects on
-//   READONLY and fails that command, which this loop retries.
+//   sentinelMaxConnections) and, on the first such message, drops its connection and reconnects
+//   through the Sentinels. That is what moves it in a switchover: a write waiting on the paused old
+//   master is resent to the new one after the reconnect (autoResendUnfulfilledCommands), so
+//   ClientWritersIT sees no error at all. The Sentinels publish +switch-master one after another
+//   (the others learn the new configuration from the leader's hello messages); if the Sentinel it
+//   asks on that first reconnect still names the old master, only a later message moves it again.
+// - On READONLY it keeps its connection and returns the error, write after write: without
+//   --reconnect-on-readonly (reconnectOnError) a connection that outlives a demotion, with no
+//   +switch-master to follow (e.g. a replica made by hand, or the subscriptions down), stays on the
+//   replica. With the flag it fails that one command and reconnects; while the Sentinels still name
+//   the demoted server, the INFO check refuses it and the next writes wait in the offline queue
+//   rather than fail.
 // - When its connection is killed (the master crashed) it reconnects with its retryStrategy; each
-//   try asks the Sentinels, which name the dead master until they fail over, so the commands sent
-//   meanwhile wait in the offline queue (up to maxRetriesPerRequest reconnects) rather than fail.
-//   A command that was written but not answered when the connection died is resent on the next
-//   connection: it may run twice (a duplicate in the list, never a lost acknowledgement).
+//   try asks the Sentinels, which name the dead master until they fail over, so the writes sent
+//   meanwhile wait in the offline queue (up to maxRetriesPerRequest reconnects) rather than fail;
+//   its log then says "All sentinels are unreachable", meaning the master they named was. A command
+//   written but not answered when the connection died is resent on the next connection: it may run
+//   twice (a duplicate in the list, never a lost acknowledgement).
+// - It can end for good in a crash failover: when a +switch-master arrives while it is resolving the
+//   master through the Sentinels after the connection died, the FailoverDetector calls the
+//   connector's disconnect(), the resolution in progress throws "Connection is closed.", and
+//   Redis.connect() turns that into status "end": no more reconnects, every later command fails
+//   with "Connection is closed." (seen in ClientWritersIT on ioredis 5.9.3, not in every run). This
+//   writer then makes a new client, as an application would have to, and says so on stderr.
+// - Given a password for a Sentinel that has none, it warns and goes on (redis-py fails instead).
 "use strict";
+
+// SIGTERM before the writer is set up (loading ioredis takes a while on a busy machine) still ends it
+// with exit code 0; main() replaces this with the real stop.
+let onSignal = () => process.exit(0);
+process.on("SIGTERM", (signal) => onSignal(signal));
+process.on("SIGINT", (signal) => onSignal(signal));
 
 const Redis = require("ioredis");
 const fs = require("fs");
@@ -104,7 +123,7 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const password = args.passwordFile ? fs.readFileSync(args.passwordFile, "utf8").replace(/[\r\n]+$/, "") : null;
 
-  const redis = new Redis({
+  const options = {
     sentinels: args.sentinelList,
     name: args.master,
     password,
@@ -117,24 +136,35 @@ async function main() {
     // connection open, so a retry could be a second outstanding write.
     socketTimeout: args.readTimeoutMs,
     reconnectOnError: args.reconnectOnReadonly ? (err) => err.message.startsWith("READONLY") : null,
-  });
-  // Connection errors are also returned by the commands they fail; this keeps ioredis from
-  // printing each as an unhandled error event.
-  redis.on("error", (e) => process.stderr.write(`writer.js: connection error: ${oneLine(e)}\n`));
+  };
+  const connect = () => {
+    const client = new Redis(options);
+    // Connection errors are also returned by the commands they fail; this keeps ioredis from
+    // printing each as an unhandled error event.
+    client.on("error", (e) => process.stderr.write(`writer.js: connection error: ${oneLine(e)}\n`));
+    return client;
+  };
+  let redis = connect();
 
   let stopping = false;
   let wake = null;
-  const stop = () => {
+  let acked = 0;
+  const finish = () => {
+    process.stderr.write(`writer.js: stopped after ${acked} acknowledged writes\n`);
+    process.exit(0);
+  };
+  const stop = (signal) => {
+    process.stderr.write(`writer.js: ${signal}\n`);
     if (stopping) return;
     stopping = true;
     if (wake) wake();
     // Fails a write in flight with "Connection is closed." and closes the Sentinel subscriptions.
     redis.disconnect();
-    // Whatever still holds the event loop open, exit soon all the same.
-    setTimeout(() => process.exit(0), 2000).unref();
+    // A write waiting in the offline queue while ioredis resolves the master through the Sentinels
+    // is not always failed by disconnect(): exit soon all the same.
+    setTimeout(finish, 1000).unref();
   };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  onSignal = stop;
   process.stderr.write(
     `writer.js: ioredis ${require("ioredis/package.json").version} on node ${process.version}, master '${args.master}'` +
       ` via ${args.sentinels}, key ${args.key}, period ${args.periodMs} ms, read timeout ${args.readTimeoutMs} ms,` +
@@ -143,11 +173,17 @@ async function main() {
 
   let n = 1;
   while (!stopping) {
+    if (redis.status === "end") {
+      // ioredis gave up for good (see "end for good" in the header): what an application has to do.
+      process.stderr.write("writer.js: the ioredis client has ended; making a new one\n");
+      redis = connect();
+    }
     const deadline = Date.now() + args.periodMs;
     const sent = Date.now();
     try {
       const runId = await redis.eval(APPEND, 1, args.key, String(n));
       emit(`ack ${n} ${runId} ${sent} ${Date.now()}`);
+      acked = n;
       n++;
     } catch (e) {
       if (stopping) break;
@@ -162,7 +198,7 @@ async function main() {
       wake = null;
     }
   }
-  process.stderr.write(`writer.js: stopped after ${n - 1} acknowledged writes\n`);
+  finish();
 }
 
 main().catch((e) => {

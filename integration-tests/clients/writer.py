@@ -15,8 +15,8 @@ most once. One line per event on stdout, flushed:
     ack <n> <run_id> <sent_epoch_ms> <acked_epoch_ms>
     err <n> <message>
 
-Diagnostics go to stderr. SIGTERM stops it: a write in flight is abandoned (never reported as
-acknowledged), the connection is closed, and it exits 0.
+Diagnostics go to stderr. SIGTERM stops it with exit code 0: between writes it closes its connection
+first; a write in flight is abandoned (never reported as acknowledged) and exiting closes the socket.
 
 How redis-py 4.3.4 finds a new master (redis/sentinel.py), as these tests see it:
 
@@ -35,9 +35,14 @@ How redis-py 4.3.4 finds a new master (redis/sentinel.py), as these tests see it
 * During a switchover done as charts do it (CLIENT PAUSE WRITE on the old master, then SENTINEL
   FAILOVER), a write sent to the paused master waits there; it gets READONLY once the old master is
   a replica and unpaused, or a connection error if it is shut down, or this writer's read timeout.
+* Given a password for a Sentinel that has none, every look-up fails with "AUTH <password> called
+  without any password configured" (a ResponseError, which discover_master does not skip): this writer
+  sends its one password to Redis and to the Sentinels, so its Sentinels must require it, as the
+  tests' do.
 """
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -51,10 +56,6 @@ APPEND = ("redis.call('rpush',KEYS[1],ARGV[1]) "
 # Connect timeout towards Redis and the Sentinels, and the read timeout towards the Sentinels: a
 # Sentinel that does not answer quickly is skipped for the next.
 SHORT_TIMEOUT_S = 2.0
-
-
-class Stop(Exception):
-    """Raised by the SIGTERM handler to abandon a write in flight."""
 
 
 def parse_args(argv):
@@ -123,12 +124,19 @@ def main(argv):
         max_connections=1,
     )
 
-    state = {"stopping": False, "in_flight": False}
+    state = {"stopping": False, "in_flight": False, "acked": 0}
 
-    def on_term(_signum, _frame):
+    def stopped():
+        print(f"writer.py: stopped after {state['acked']} acknowledged writes", file=sys.stderr, flush=True)
+
+    def on_term(signum, _frame):
+        print(f"writer.py: signal {signum}, in flight: {state['in_flight']}", file=sys.stderr, flush=True)
         state["stopping"] = True
         if state["in_flight"]:
-            raise Stop()
+            # Inside redis-py, which may be blocked for up to the read timeout: raising here would
+            # have to get through its error handling, so leave at once (stdout is flushed per line).
+            stopped()
+            os._exit(0)
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
@@ -137,33 +145,26 @@ def main(argv):
           file=sys.stderr, flush=True)
 
     n = 1
-    abandoned = False
-    try:
-        while not state["stopping"]:
-            deadline = time.monotonic() + args.period_ms / 1000.0
-            sent = now_ms()
-            try:
-                state["in_flight"] = True
-                run_id = master.eval(APPEND, 1, args.key, n)
-                state["in_flight"] = False
-                if isinstance(run_id, bytes):
-                    run_id = run_id.decode()
-                emit(f"ack {n} {run_id} {sent} {now_ms()}")
-                n += 1
-            except Stop:
-                raise
-            except Exception as e:  # every error of the library: report it, try the same value again
-                state["in_flight"] = False
-                emit(f"err {n} {one_line(e)}")
-            rest = deadline - time.monotonic()
-            if rest > 0 and not state["stopping"]:
-                time.sleep(rest)
-    except Stop:
-        # Stopped inside redis-py: leave its state alone, exiting closes the socket.
-        abandoned = True
-    if not abandoned:
-        master.connection_pool.disconnect()
-    print(f"writer.py: stopped after {n - 1} acknowledged writes", file=sys.stderr, flush=True)
+    while not state["stopping"]:
+        deadline = time.monotonic() + args.period_ms / 1000.0
+        sent = now_ms()
+        try:
+            state["in_flight"] = True
+            run_id = master.eval(APPEND, 1, args.key, n)
+            state["in_flight"] = False
+            if isinstance(run_id, bytes):
+                run_id = run_id.decode()
+            emit(f"ack {n} {run_id} {sent} {now_ms()}")
+            state["acked"] = n
+            n += 1
+        except Exception as e:  # every error of the library: report it, try the same value again
+            state["in_flight"] = False
+            emit(f"err {n} {one_line(e)}")
+        rest = deadline - time.monotonic()
+        if rest > 0 and not state["stopping"]:
+            time.sleep(rest)
+    master.connection_pool.disconnect()
+    stopped()
     return 0
 
 

@@ -277,13 +277,14 @@ public final class ClientProcess implements Acks, AutoCloseable {
         out.flush();
         parse(line, readNanos);
       }
+      try {
+        process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      out.write("# " + (process.isAlive() ? "output closed, still running" : "exit code " + process.exitValue()) + "\n");
     } catch (IOException e) {
       fail(-1, "reading the output: " + e.getMessage());
-    }
-    try {
-      process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
     if (!stopping) {
       fail(-1, "exited by itself" + (process.isAlive() ? "" : " with code " + process.exitValue()) + "; see " + log);
@@ -380,11 +381,14 @@ public final class ClientProcess implements Acks, AutoCloseable {
   public int stop() {
     stopping = true;
     if (process.isAlive()) {
-      process.destroy();
+      // Through the ProcessHandle: Process.destroy() would also close the pipe, so the writer's last
+      // lines would be lost and its next write would fail (redis-py then exits 1 on EPIPE).
+      process.toHandle().destroy();
       try {
         if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
           fail(-1, "still running " + STOP_TIMEOUT.toMillis() + " ms after SIGTERM: killed");
-          process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          process.toHandle().destroyForcibly();
+          process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -15,11 +15,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -35,8 +36,12 @@ import redis.clients.jedis.args.ClientPauseMode;
  */
 class ClientWritersIT {
 
-  static final int DOWN_AFTER_MILLIS = 1000;
-  static final int FAILOVER_TIMEOUT_MILLIS = 3000;
+  /**
+   * Above Sentinel's 1 s ping period: with 1000 ms, a master just promoted can be marked down before
+   * its first PING is answered (seen here on a busy machine), and a second failover loses writes.
+   */
+  static final int DOWN_AFTER_MILLIS = 2000;
+  static final int FAILOVER_TIMEOUT_MILLIS = 10_000;
   static final String PASSWORD = "client-writers-" + Long.toHexString(System.nanoTime());
 
   private SentinelCluster cluster;
@@ -52,18 +57,25 @@ class ClientWritersIT {
     }
   }
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(ClientProcess.Kind.class)
-  void followsASwitchoverWithoutLosingWritesAndFindsTheNewMasterAfterACrash(ClientProcess.Kind kind, TestInfo info)
-      throws IOException {
-    Path dir = Path.of("target", "it", "ClientWritersIT-" + kind + "-" + System.currentTimeMillis()).toAbsolutePath();
+  /** Each library as configured by default, and ioredis also told to reconnect on READONLY. */
+  static Stream<Arguments> writers() {
+    return Stream.of(Arguments.of(ClientProcess.Kind.PYTHON, false), Arguments.of(ClientProcess.Kind.NODE, false),
+        Arguments.of(ClientProcess.Kind.NODE, true));
+  }
+
+  @ParameterizedTest(name = "{0}, reconnect on READONLY: {1}")
+  @MethodSource("writers")
+  void followsASwitchoverWithoutLosingWritesAndFindsTheNewMasterAfterACrash(ClientProcess.Kind kind,
+      boolean reconnectOnReadonly) throws IOException {
+    String label = kind + (reconnectOnReadonly ? "-reconnect-on-readonly" : "");
+    Path dir = Path.of("target", "it", "ClientWritersIT-" + label + "-" + System.currentTimeMillis()).toAbsolutePath();
     cluster = new SentinelCluster(dir, DOWN_AFTER_MILLIS, FAILOVER_TIMEOUT_MILLIS).start();
     Secured sentinel = Secured.protect(cluster, dir, PASSWORD);
     String first = sentinel.awaitAgreedMaster(null, 2);
 
     writer = ClientProcess.builder(kind).sentinels(sentinel.sentinels).master(SentinelCluster.MASTER)
         .passwordFile(sentinel.passwordFile).period(Duration.ofMillis(10)).readTimeout(ClientProcess.READ_TIMEOUT)
-        .log(dir.resolve("writer-" + kind + ".log")).runIdResolver(sentinel.runIds::get).start();
+        .reconnectOnReadonly(reconnectOnReadonly).log(dir.resolve("writer-" + label + ".log")).runIdResolver(sentinel.runIds::get).start();
     awaitAcks(writer, 100);
     assertThat(writer.acks()).extracting(Writer.Ack::node).as("acks before any fault").containsOnly(first);
 
@@ -85,16 +97,19 @@ class ClientWritersIT {
     cluster.node(second).redis().kill();
     Writer.Ack afterCrash = awaitAckAfter(writer, crashNanos, second);
     String third = sentinel.awaitAgreedMaster(second, 1);
-    assertThat(afterCrash.node()).as("the first write acknowledged after the crash").isEqualTo(third);
-    awaitAcks(writer, writer.ackCount() + 50);
-    String crash = summary(writer, crashNanos, second);
+    long agreedNanos = System.nanoTime();
+    assertThat(awaitAckAfter(writer, agreedNanos, second).node()).as("writes acknowledged once the Sentinels agree")
+        .isEqualTo(third);
+    // Not asserted: Sentinel itself may promote twice (then the first acks went to a master it replaced).
+    String crash = summary(writer, crashNanos, second)
+        + (afterCrash.node().equals(third) ? "" : ", first acknowledged by " + afterCrash.node());
 
     int exit = writer.stop();
     assertThat(exit).as(kind + " writer's exit code after SIGTERM").isZero();
     // A crash may lose what the replica had not received yet (replication is asynchronous): counted, not asserted.
     List<Long> lostInCrash = writer.lost(sentinel.lrange(third, Writer.KEY));
     System.out.printf("%s: switchover %s -> %s: %s; crash %s -> %s: %s, %d acknowledged writes lost%n",
-        kind, first, second, switchover, second, third, crash, lostInCrash.size());
+        label, first, second, switchover, second, third, crash, lostInCrash.size());
   }
 
   static void awaitAcks(ClientProcess w, int count) {
