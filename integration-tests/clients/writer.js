@@ -46,10 +46,10 @@
 //   master through the Sentinels after the connection died, the FailoverDetector calls the
 //   connector's disconnect(), the resolution in progress throws "Connection is closed.", and
 //   Redis.connect() turns that into status "end": no more reconnects, every later command fails
-//   with "Connection is closed." (ioredis 5.9.3: seen once in about a dozen ClientWritersIT runs, and
-//   every time when the Sentinel it asks first is frozen, SIGSTOP, while the master is killed: it
-//   waits on that Sentinel while the others fail over and publish). This writer then makes a new
-//   client, as an application would have to, and says so on stderr.
+//   with "Connection is closed." (ioredis 5.9.3: seen once in about a dozen ClientWritersIT runs;
+//   reproduced by freezing, SIGSTOP, the Sentinel it asks first and killing the master: it waits on
+//   that Sentinel while the others fail over and publish). This writer then makes a new client, as
+//   an application would have to, and says so on stderr.
 // - Given a password for a Sentinel that has none, it warns and goes on (redis-py fails instead).
 "use strict";
 
