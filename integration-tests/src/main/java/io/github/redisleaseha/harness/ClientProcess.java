@@ -58,7 +58,10 @@ public final class ClientProcess implements Acks, AutoCloseable {
     }
   }
 
-  /** One error the library returned while it tried to write {@code value}; value -1: about the process. */
+  /**
+   * One error the library returned while it tried to write {@code value}; value -1: trouble with the
+   * process itself (it exited by itself, printed a malformed or out-of-order ack, would not stop).
+   */
   public record Failure(long value, String message, long nanos) {
     @Override
     public String toString() {
@@ -308,7 +311,7 @@ public final class ClientProcess implements Acks, AutoCloseable {
         synchronized (acks) {
           long expected = acks.isEmpty() ? 1 : acks.getLast().value() + 1;
           if (value != expected) {
-            fail(value, "acknowledged out of order: expected " + expected);
+            fail(-1, "ack of " + value + " out of order: expected " + expected);
           }
           acks.add(new Writer.Ack(value, node == null ? "run-id:" + a[2] : node, sent, nanos));
         }

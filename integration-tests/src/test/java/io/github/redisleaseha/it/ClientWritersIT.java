@@ -75,7 +75,8 @@ class ClientWritersIT {
 
     writer = ClientProcess.builder(kind).sentinels(sentinel.sentinels).master(SentinelCluster.MASTER)
         .passwordFile(sentinel.passwordFile).period(Duration.ofMillis(10)).readTimeout(ClientProcess.READ_TIMEOUT)
-        .reconnectOnReadonly(reconnectOnReadonly).log(dir.resolve("writer-" + label + ".log")).runIdResolver(sentinel.runIds::get).start();
+        .reconnectOnReadonly(reconnectOnReadonly).log(dir.resolve("writer-" + label + ".log"))
+        .runIdResolver(sentinel.runIds::get).start();
     awaitAcks(writer, 100);
     assertThat(writer.acks()).extracting(Writer.Ack::node).as("acks before any fault").containsOnly(first);
 
@@ -106,6 +107,7 @@ class ClientWritersIT {
 
     int exit = writer.stop();
     assertThat(exit).as(kind + " writer's exit code after SIGTERM").isZero();
+    assertThat(writer.failures()).filteredOn(f -> f.value() < 0).as("trouble with the writer process").isEmpty();
     // A crash may lose what the replica had not received yet (replication is asynchronous): counted, not asserted.
     List<Long> lostInCrash = writer.lost(sentinel.lrange(third, Writer.KEY));
     System.out.printf("%s: switchover %s -> %s: %s; crash %s -> %s: %s, %d acknowledged writes lost%n",
