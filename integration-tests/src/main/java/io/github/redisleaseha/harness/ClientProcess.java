@@ -2,6 +2,7 @@ package io.github.redisleaseha.harness;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -72,7 +74,7 @@ public final class ClientProcess implements Acks, AutoCloseable {
   /** The read timeout of a writer that is not told otherwise: longer than any fault the tests inject. */
   public static final Duration READ_TIMEOUT = SentinelClientWriter.READ_TIMEOUT;
 
-  /** Failures kept, for a failing test's message; later ones are only counted. */
+  /** Failures kept (the last ones), for a failing test's message; older ones are only counted. */
   static final int MAX_FAILURES = 1000;
 
   /** How long a writer has to exit after SIGTERM before it is killed. */
@@ -216,7 +218,7 @@ public final class ClientProcess implements Acks, AutoCloseable {
   private final Function<String, String> runIdResolver;
   private final List<String> command;
   private final List<Writer.Ack> acks = new ArrayList<>();
-  private final List<Failure> failures = new ArrayList<>();
+  private final ArrayDeque<Failure> failures = new ArrayDeque<>();
   private int failureCount;
   private final long baseNanos;
   private final long baseEpochNanos;
@@ -262,7 +264,7 @@ public final class ClientProcess implements Acks, AutoCloseable {
       out.write("# " + String.join(" ", command) + "\n");
       out.flush();
       process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     } catch (IOException e) {
       throw new IllegalStateException("could not start the " + kind + " client writer: " + e.getMessage(), e);
     }
@@ -334,9 +336,10 @@ public final class ClientProcess implements Acks, AutoCloseable {
   private void fail(long value, String message, long nanos) {
     synchronized (failures) {
       failureCount++;
-      if (failures.size() < MAX_FAILURES) {
-        failures.add(new Failure(value, message, nanos));
+      if (failures.size() == MAX_FAILURES) {
+        failures.removeFirst();
       }
+      failures.add(new Failure(value, message, nanos));
     }
   }
 
@@ -363,14 +366,14 @@ public final class ClientProcess implements Acks, AutoCloseable {
     }
   }
 
-  /** The errors the library returned and any trouble with the process, in order (at most {@value #MAX_FAILURES}). */
+  /** The last {@value #MAX_FAILURES} errors the library returned and troubles with the process, in order. */
   public List<Failure> failures() {
     synchronized (failures) {
       return List.copyOf(failures);
     }
   }
 
-  /** How many failures there were, also those past {@value #MAX_FAILURES}. */
+  /** How many failures there were, also those no longer kept. */
   public int failureCount() {
     synchronized (failures) {
       return failureCount;
