@@ -1,5 +1,5 @@
-# redis-lease-ha: build, test and demo. Needs a JDK >= 21, Maven, and redis-server (installed from
-# Debian's packages when missing and running as root).
+# redis-lease-ha: build, test and demo. Needs a JDK >= 21, Maven, redis-server, python3-redis and Node.js
+# with npm (installed from Debian's packages when missing and running as root; see deps).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -27,16 +27,30 @@ check-jdk:
 	@command -v mvn >/dev/null || { echo "error: Maven (mvn) is needed: apt-get install -y maven" >&2; exit 1; }
 	@echo "Using JDK at $(JAVA_HOME)"
 
+# Debian's packages the tests run, installed when missing (as root): redis-server and redis-sentinel, and
+# the non-Java Sentinel clients of ClientWritersIT: redis-py (python3-redis, for /usr/bin/python3) and
+# Node.js with npm, whose ioredis comes from integration-tests/clients/package-lock.json.
+CLIENTS := integration-tests/clients
 deps: check-jdk
-	@if ! command -v redis-server >/dev/null || ! command -v redis-sentinel >/dev/null; then \
+	@missing=""; \
+	command -v redis-server >/dev/null && command -v redis-sentinel >/dev/null || missing="$$missing redis-server redis-sentinel redis-tools"; \
+	/usr/bin/python3 -c 'import redis.sentinel' 2>/dev/null || missing="$$missing python3-redis"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing redis-server from Debian's packages"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-sentinel redis-tools >/dev/null; \
+	    echo "Installing from Debian's packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "error: redis-server is needed: sudo apt-get install -y redis-server" >&2; exit 1; \
+	    echo "error: these are needed: sudo apt-get install -y$$missing" >&2; exit 1; \
 	  fi; \
 	fi
 	@redis-server --version
+	@# npm ci rewrites node_modules/.package-lock.json, so it is newer than the lock file once installed
+	@if [ ! -f $(CLIENTS)/node_modules/.package-lock.json ] || [ $(CLIENTS)/package-lock.json -nt $(CLIENTS)/node_modules/.package-lock.json ]; then \
+	  echo "Installing the Node.js test clients: npm ci --prefix $(CLIENTS)"; \
+	  npm ci --prefix $(CLIENTS) --no-audit --no-fund --loglevel=error; \
+	fi
 
 # The jar and the harness classpath, rebuilt only when a source or pom changed.
 SOURCES := $(shell find sidecar/src integration-tests/src -type f 2>/dev/null) pom.xml sidecar/pom.xml integration-tests/pom.xml
