@@ -3,13 +3,12 @@ package io.github.redisleaseha.bench;
 import io.github.redisleaseha.harness.Acks;
 import io.github.redisleaseha.harness.ClientFaults;
 import io.github.redisleaseha.harness.LocalCluster;
-import io.github.redisleaseha.harness.SentinelClientWriter;
+import io.github.redisleaseha.harness.SentinelClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.awaitility.Awaitility;
 import redis.clients.jedis.Jedis;
 
@@ -32,9 +31,8 @@ final class ClientFailovers {
 
   static List<Client> clients() {
     List<Client> clients = new ArrayList<>();
-    for (SentinelClientWriter.Library l : SentinelClientWriter.Library.values()) {
-      clients.add(new Client(l.label, c -> new SentinelClientWriter(l, c.sentinels(), MASTER, PASSWORD,
-          "bench-client:" + l, 5, c::nodeOfRunId).start()));
+    for (SentinelClient c : SentinelClient.values()) {
+      clients.add(new Client(c.label, cluster -> c.start(cluster, MASTER, PASSWORD, "bench-client:" + c)));
     }
     return clients;
   }
@@ -56,10 +54,9 @@ final class ClientFailovers {
         List<long[]> windows = new ArrayList<>();
         try (Acks writer = client.start().apply(cluster)) {
           Awaitility.await(client.name() + " writes").atMost(Duration.ofSeconds(60)).until(() -> writer.ackCount() > 20);
-          Supplier<String> none = () -> "";
           for (int t = 1; t <= trials; t++) {
             for (ClientFaults.Fault fault : ClientFaults.Fault.values()) {
-              ClientFaults.Outcome o = ClientFaults.inject(cluster, fault, writer, Duration.ofSeconds(60), none);
+              ClientFaults.Outcome o = ClientFaults.inject(cluster, fault, writer, Duration.ofSeconds(60), writer::errorSummary);
               times.get(fault.ordinal()).add(o.firstAckMillis());
               progress.accept(String.format("%-22s %-18s trial %d: first ack on the new primary %s after %d ms",
                   client.name(), fault.description, t, o.to().name, o.firstAckMillis()));

@@ -19,6 +19,11 @@ public interface Acks extends AutoCloseable {
   /** The list the writer appends its values to. */
   String key();
 
+  /** How many errors the client returned and the last one, for a failing test's message. */
+  default String errorSummary() {
+    return "";
+  }
+
   /** Stops writing; the acknowledgements stay readable. */
   @Override
   void close();

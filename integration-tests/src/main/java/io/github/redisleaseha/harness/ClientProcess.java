@@ -414,6 +414,12 @@ public final class ClientProcess implements Acks, AutoCloseable {
   }
 
   @Override
+  public String errorSummary() {
+    List<Failure> f = failures();
+    return failureCount() + " errors" + (f.isEmpty() ? "" : ", the last: " + f.get(f.size() - 1));
+  }
+
+  @Override
   public String toString() {
     return kind + " writer on '" + master + "' via " + sentinels + " (pid " + process.pid() + ")";
   }

@@ -40,16 +40,7 @@ import redis.clients.jedis.JedisSentinelPool;
 public final class SentinelClientWriter implements Acks, AutoCloseable {
 
   /** The Sentinel client libraries this writer can drive. */
-  public enum Library {
-    JEDIS("Jedis JedisSentinelPool"),
-    LETTUCE("Lettuce Master/Replica");
-
-    public final String label;
-
-    Library(String label) {
-      this.label = label;
-    }
-  }
+  public enum Library { JEDIS, LETTUCE }
 
   /** The read timeout of the library's connections: longer than any fault the tests inject. */
   static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
@@ -240,6 +231,12 @@ public final class SentinelClientWriter implements Acks, AutoCloseable {
     if (client != null) {
       client.close();
     }
+  }
+
+  @Override
+  public String errorSummary() {
+    List<String> e = errors();
+    return e.size() + " errors" + (e.isEmpty() ? "" : ", the last: " + e.get(e.size() - 1));
   }
 
   @Override

@@ -2,9 +2,10 @@ package io.github.redisleaseha.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.redisleaseha.harness.Acks;
 import io.github.redisleaseha.harness.ClientFaults;
 import io.github.redisleaseha.harness.LocalCluster;
-import io.github.redisleaseha.harness.SentinelClientWriter;
+import io.github.redisleaseha.harness.SentinelClient;
 import io.github.redisleaseha.harness.Writer;
 import java.time.Duration;
 import java.util.List;
@@ -15,7 +16,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import redis.clients.jedis.Jedis;
 
 /**
- * Real Sentinel client libraries, configured as applications configure them (the sidecars'
+ * Real Sentinel client libraries ({@link SentinelClient}: Jedis, Lettuce, redis-py, ioredis), configured as applications configure them (the sidecars'
  * Sentinel-compatible endpoints as their Sentinels, master name {@code mymaster}, the Redis password
  * for both), write through a Redis crash, a switchover and a graceful handover ({@link ClientFaults}), one after the other on
  * one cluster. Each time the library alone must find the new primary, and no write acknowledged from
@@ -27,24 +28,23 @@ class SentinelClientsIT extends ClusterTest {
   static final String PASSWORD = "sentinel-clients-pw";
 
   @ParameterizedTest
-  @EnumSource(SentinelClientWriter.Library.class)
-  void findsEveryNewPrimaryAndLosesNothingOnPlannedMoves(SentinelClientWriter.Library library, TestInfo info) {
+  @EnumSource(SentinelClient.class)
+  void findsEveryNewPrimaryAndLosesNothingOnPlannedMoves(SentinelClient library, TestInfo info) {
     cluster = cluster(info).password(PASSWORD).sentinelEndpoint(MASTER).start();
     LocalCluster.Node leader = cluster.awaitLeader(Duration.ofSeconds(30));
     cluster.awaitReplicasInSync(leader, Duration.ofSeconds(30));
     awaitEverySentinelNames(leader);
 
-    try (SentinelClientWriter writer = new SentinelClientWriter(library, cluster.sentinels(), MASTER, PASSWORD,
-        "sentinel-writer:" + library, 5, cluster::nodeOfRunId).start()) {
+    try (Acks writer = library.start(cluster, MASTER, PASSWORD, "sentinel-writer:" + library)) {
       Awaitility.await(writer + " writes").atMost(Duration.ofSeconds(30)).until(() -> writer.ackCount() > 20);
       long plannedFrom = 0;
       for (ClientFaults.Fault fault : ClientFaults.Fault.values()) {
         if (fault.planned() && plannedFrom == 0) {
           plannedFrom = System.nanoTime();
         }
-        ClientFaults.Outcome o = ClientFaults.inject(cluster, fault, writer, Duration.ofSeconds(30), () -> errors(writer));
+        ClientFaults.Outcome o = ClientFaults.inject(cluster, fault, writer, Duration.ofSeconds(30), writer::errorSummary);
         System.out.printf("%s %s: first write acknowledged by the new primary %s after %d ms (%s)%n", library,
-            fault.description, o.to().name, o.firstAckMillis(), errors(writer));
+            fault.description, o.to().name, o.firstAckMillis(), writer.errorSummary());
         cluster.awaitReplicasInSync(o.to(), Duration.ofSeconds(30));
       }
       leader = cluster.awaitLeader(Duration.ofSeconds(10));
@@ -62,11 +62,6 @@ class SentinelClientsIT extends ClusterTest {
       assertThat(lostOnPlannedMoves).as("writes acknowledged during the switchover and the handover, missing on %s", leader.name)
           .isEmpty();
     }
-  }
-
-  private static String errors(SentinelClientWriter writer) {
-    List<String> errors = writer.errors();
-    return errors.size() + " errors so far" + (errors.isEmpty() ? "" : ", the last: " + errors.get(errors.size() - 1));
   }
 
   /** Every running sidecar's endpoint names {@code leader}, so a library may start from any of them. */
