@@ -30,7 +30,7 @@ public final class Bench implements Callable<Integer> {
   Path out;
 
   @Option(names = "--sentinel", split = ",", defaultValue = "5000/10000,1000/3000",
-      description = "Sentinel runs as down-after/failover-timeout in ms. Default: ${DEFAULT-VALUE}.")
+      description = "Sentinel runs as down-after/failover-timeout in ms (--sentinel= for none). Default: ${DEFAULT-VALUE}.")
   List<String> sentinel;
 
   @Option(names = "--scenarios", split = ",", description = "Scenarios to run (default: all): ${COMPLETION-CANDIDATES}.")
@@ -104,6 +104,9 @@ public final class Bench implements Callable<Integer> {
       runTrials(system, results);
     }
     for (String timings : sentinel) {
+      if (timings.isBlank()) {
+        continue;
+      }
       String[] t = timings.split("/");
       progress("Sentinel: starting 3 redis-server and 3 redis-sentinel, down-after " + t[0] + " ms, failover-timeout " + t[1] + " ms");
       try (Sentinel system = new Sentinel(runs.resolve("sentinel-" + t[0]), Integer.parseInt(t[0]), Integer.parseInt(t[1]))) {
