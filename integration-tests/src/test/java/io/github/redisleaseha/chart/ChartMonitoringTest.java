@@ -313,6 +313,37 @@ class ChartMonitoringTest {
             "redis_lease_ha_api_request_duration_seconds", "redis_lease_ha_x");
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void lintsCleanlyWithEveryNewOptionOn() throws Exception {
+    // helm lint takes no values: lint a copy of the chart whose values.yaml turns everything on.
+    Path copy = Files.createTempDirectory("chart-");
+    try {
+      Path chart = copy.resolve("redis-lease-ha");
+      ChartTest.copyTree(RenderedChart.chartDir(), chart);
+      org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml();
+      Map<String, Object> v = yaml.load(Files.readString(chart.resolve("values.yaml")));
+      Map<String, Object> metrics = (Map<String, Object>) v.get("metrics");
+      metrics.put("enabled", true);
+      ((Map<String, Object>) metrics.get("podMonitor")).put("enabled", true);
+      ((Map<String, Object>) metrics.get("serviceMonitor")).put("enabled", true);
+      ((Map<String, Object>) v.get("grafanaDashboard")).put("create", true);
+      Map<String, Object> np = (Map<String, Object>) v.get("networkPolicy");
+      np.put("allowExternal", false);
+      np.put("ingressNSMatchLabels", Map.of("team", "shop"));
+      np.put("kubeAPIServerCIDRs", List.of("10.0.0.10/32"));
+      ((Map<String, Object>) v.get("sentinelEndpoint")).put("enabled", true);
+      Files.writeString(chart.resolve("values.yaml"), yaml.dump(v));
+      var result = new com.marcnuri.helm.Helm(chart).lint().strict().call();
+      assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+      RenderedChart all = RenderedChart.render(chart, Map.of());
+      assertThat(all.customResources).extracting(r -> r.get("kind")).containsExactlyInAnyOrder("PodMonitor", "ServiceMonitor");
+      assertThat(all.find(V1ConfigMap.class, "demo-redis-lease-ha-dashboard")).isPresent();
+    } finally {
+      ChartTest.deleteTree(copy);
+    }
+  }
+
   @ParameterizedTest(name = "{0}={1}")
   @CsvSource(delimiter = '|', value = {
       "metrics.podMonitor.interval|thirty seconds|at '/metrics/podMonitor/interval'",
@@ -323,6 +354,8 @@ class ChartMonitoringTest {
       "metrics.image.tag||at '/metrics/image/tag'",
       "metrics.containerPorts.http|0|at '/metrics/containerPorts/http'",
       "metrics.exporter|true|'exporter' not allowed",
+      "metrics.image.digest|sha256:0|'digest' not allowed",
+      "metrics.serviceMonitor.jobLabel|app|'jobLabel' not allowed",
       "grafanaDashboard.creat|true|'creat' not allowed",
       "grafanaDashboard.namespace|Grafana_NS|at '/grafanaDashboard/namespace'",
   })

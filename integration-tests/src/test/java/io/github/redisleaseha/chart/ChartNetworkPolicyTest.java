@@ -168,6 +168,7 @@ class ChartNetworkPolicyTest {
       "networkPolicy.allowExternal|yes|at '/networkPolicy/allowExternal'",
       "networkPolicy.metrics.namespaceSelector.x|y|'namespaceSelector' not allowed",
       "networkPolicy.allowExtrnal|true|'allowExtrnal' not allowed",
+      "networkPolicy.allowExternalEgress|true|'allowExternalEgress' not allowed",
   })
   void schemaRejectsBadValuesNamingTheField(String key, String value, String named) {
     Object typed = value.matches("-?\\d+") ? (Object) Integer.parseInt(value) : value.equals("true") ? (Object) true : value;
