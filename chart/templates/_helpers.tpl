@@ -551,3 +551,46 @@ spec:
       targetPort: sentinel
       protocol: TCP
 {{- end -}}
+
+{{/* The redis_exporter image: metrics.image.registry (or global.imageRegistry) and repository. */}}
+{{- define "redis-lease-ha.exporterImage" -}}
+{{- $img := .Values.metrics.image -}}
+{{- $repo := $img.repository -}}
+{{- with $img.registry -}}{{- $repo = printf "%s/%s" (trimSuffix "/" .) $repo -}}{{- end -}}
+{{- include "redis-lease-ha.image" (dict "repository" $repo "tag" $img.tag "registry" (include "redis-lease-ha.imageRegistry" .)) -}}
+{{- end -}}
+
+{{/* Where the exporter's password file (JSON: address to password) is written, in an emptyDir. */}}
+{{- define "redis-lease-ha.exporterAuthDir" -}}/etc/redis-lease-ha/exporter-auth{{- end -}}
+{{- /* The address the exporter scrapes: its own pod's Redis. */}}
+{{- define "redis-lease-ha.exporterRedisAddr" -}}{{ if .Values.tls.enabled }}rediss{{ else }}redis{{ end }}://127.0.0.1:{{ .Values.redis.port }}{{- end -}}
+
+{{/*
+The scrape endpoints of a PodMonitor or ServiceMonitor: the sidecar's port http and, with
+metrics.enabled, the exporter's port metrics, both at /metrics. Takes a dict: root (the chart
+context), monitor (metrics.podMonitor or metrics.serviceMonitor).
+*/}}
+{{- define "redis-lease-ha.scrapeEndpoints" -}}
+{{- $m := .monitor -}}
+{{- $ports := list "http" -}}
+{{- if .root.Values.metrics.enabled -}}{{- $ports = append $ports "metrics" -}}{{- end -}}
+{{- range $ports }}
+- port: {{ . }}
+  path: /metrics
+  {{- with $m.interval }}
+  interval: {{ . }}
+  {{- end }}
+  {{- with $m.scrapeTimeout }}
+  scrapeTimeout: {{ . }}
+  {{- end }}
+  honorLabels: {{ $m.honorLabels | default false }}
+  {{- with $m.relabelings }}
+  relabelings:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $m.metricRelabelings }}
+  metricRelabelings:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- end -}}

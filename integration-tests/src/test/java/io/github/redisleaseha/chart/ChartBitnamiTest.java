@@ -282,9 +282,7 @@ class ChartBitnamiTest {
       "replica.pdb.unhealthyPodEvictionPolicy|AlwaysAllow|replica.pdb.unhealthyPodEvictionPolicy: not supported; podDisruptionBudget has",
       "image.tag|7.2.4|image: the Bitnami Redis image and its scripts are not used; set redis.image",
       "commonConfiguration|maxmemory 1gb|set redis.extraArgs",
-      "metrics.enabled|true|the sidecar serves Prometheus metrics at /metrics on sidecar.httpPort",
-      "metrics.serviceMonitor.enabled|true|the sidecar serves Prometheus metrics at /metrics on sidecar.httpPort",
-      "networkPolicy.enabled|true|networkPolicy.enabled: the chart renders no NetworkPolicy",
+      "metrics.prometheusRule.enabled|true|metrics.prometheusRule: no PrometheusRule here",
       "serviceAccount.automountServiceAccountToken|false|the sidecar calls the Kubernetes API with the pod's ServiceAccount token",
       "commonLabels.team|cache|commonLabels: not supported; podLabels labels the pods",
   })
@@ -294,6 +292,32 @@ class ChartBitnamiTest {
     assertThatThrownBy(() -> render(values(key, typed)))
         .hasMessageContaining("redis-lease-ha cannot use these values")
         .hasMessageContaining(message);
+  }
+
+  @Test
+  void bitnamisMetricsAndNetworkPolicyKeysAreThisChartsOwn() throws Exception {
+    // metrics.enabled: the exporter, with the Bitnami file's registry, password key and certificate files.
+    RenderedChart chart = render(values("metrics.enabled", true, "metrics.serviceMonitor.enabled", true,
+        "metrics.podMonitor.enabled", true, "networkPolicy.enabled", true, "networkPolicy.allowExternal", false));
+    V1Container exporter = chart.container("metrics");
+    assertThat(exporter.getImage()).isEqualTo("registry.example.com/oliver006/redis_exporter:v1.67.0");
+    assertThat(env(exporter))
+        .containsEntry("REDIS_ADDR", "rediss://127.0.0.1:6379")
+        .containsEntry("REDIS_EXPORTER_TLS_CLIENT_CERT_FILE", "/etc/redis-lease-ha/tls/server.pem")
+        .containsEntry("REDIS_EXPORTER_TLS_CLIENT_KEY_FILE", "/etc/redis-lease-ha/tls/server-key.pem")
+        .containsEntry("REDIS_EXPORTER_TLS_CA_CERT_FILE", "/etc/redis-lease-ha/tls/ca.pem");
+    V1Container init = chart.statefulSet().getSpec().getTemplate().getSpec().getInitContainers().get(0);
+    assertThat(init.getImage()).isEqualTo("registry.example.com/library/redis:7.2");
+    assertThat(ChartMonitoringTest.runPasswordScript(init, "redis-password", "from-bitnami"))
+        .isEqualTo(Map.of("rediss://127.0.0.1:6379", "from-bitnami"));
+    assertThat(chart.custom("ServiceMonitor", "demo-redis-lease-ha")).isNotNull();
+    assertThat(chart.custom("PodMonitor", "demo-redis-lease-ha")).isNotNull();
+    assertThat(ChartNetworkPolicyTest.flows(ChartNetworkPolicyTest.policy(chart)))
+        .contains("in TCP 6379 from pods{demo-redis-lease-ha-client=true}");
+    // Off, as Bitnami's defaults: nothing of it.
+    RenderedChart off = render(values("metrics.enabled", false, "networkPolicy.enabled", false));
+    assertThat(off.customResources).isEmpty();
+    assertThat(off.all(io.kubernetes.client.openapi.models.V1NetworkPolicy.class)).isEmpty();
   }
 
   @Test

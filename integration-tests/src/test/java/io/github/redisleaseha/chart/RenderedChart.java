@@ -27,12 +27,18 @@ final class RenderedChart {
   /** helm's own default is 1.20, older than the chart allows. */
   static final String KUBE_VERSION = "1.31.0";
 
+  /** API groups of custom resources client-java has no model for; kept as maps, checked by structure. */
+  static final List<String> CUSTOM_GROUPS = List.of("monitoring.coreos.com/");
+
   final String yaml;
   final List<KubernetesObject> objects;
+  /** The custom resources (PodMonitor, ServiceMonitor, ...) as parsed YAML maps. */
+  final List<Map<String, Object>> customResources;
 
-  private RenderedChart(String yaml, List<KubernetesObject> objects) {
+  private RenderedChart(String yaml, List<KubernetesObject> objects, List<Map<String, Object>> customResources) {
     this.yaml = yaml;
     this.objects = objects;
+    this.customResources = customResources;
   }
 
   static Path chartDir() {
@@ -57,10 +63,35 @@ final class RenderedChart {
     values.forEach(template::set);
     String yaml = template.call();
     List<KubernetesObject> objects = new ArrayList<>();
-    for (Object o : Yaml.loadAll(yaml)) {
-      objects.add((KubernetesObject) o);
+    List<Map<String, Object>> custom = new ArrayList<>();
+    for (String doc : yaml.split("(?m)^---\\s*$")) {
+      Object parsed = new org.yaml.snakeyaml.Yaml().load(doc);
+      if (!(parsed instanceof Map<?, ?> map)) {
+        continue; // only comments
+      }
+      String apiVersion = String.valueOf(map.get("apiVersion"));
+      if (CUSTOM_GROUPS.stream().anyMatch(apiVersion::startsWith)) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> resource = (Map<String, Object>) map;
+        custom.add(resource);
+      } else {
+        for (Object o : Yaml.loadAll(doc)) {
+          objects.add((KubernetesObject) o);
+        }
+      }
     }
-    return new RenderedChart(yaml, objects);
+    return new RenderedChart(yaml, objects, custom);
+  }
+
+  /** The custom resource of that kind and name, as a map. */
+  Map<String, Object> custom(String kind, String name) {
+    return findCustom(kind, name).orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in:\n" + yaml));
+  }
+
+  Optional<Map<String, Object>> findCustom(String kind, String name) {
+    return customResources.stream()
+        .filter(r -> kind.equals(r.get("kind")) && name.equals(((Map<?, ?>) r.get("metadata")).get("name")))
+        .findFirst();
   }
 
   static Map<String, Object> values(Object... keyValues) {
