@@ -149,8 +149,10 @@ class ChartNetworkPolicyTest {
 
   @Test
   void portsFollowTheValuesAndTheInjectedStatefulSetsPodsAreTheMembers() throws Exception {
+    assertThat(render(values("workload.enabled", false, "workload.podSelector.app", "my-redis")).all(V1NetworkPolicy.class))
+        .as("no policy on your own StatefulSet's pods unless asked for").isEmpty();
     List<String> flows = flows(policy(render(values("redis.port", 6380, "sidecar.httpPort", 9000,
-        "workload.enabled", false, "workload.podSelector.app", "my-redis"))));
+        "workload.enabled", false, "workload.podSelector.app", "my-redis", "networkPolicy.injectedPods", true))));
     assertThat(flows).contains("in TCP 6380 from any", "in TCP 9000 from pods{app=my-redis}",
         "out TCP 6380 to pods{app=my-redis}", "out TCP 9000 to pods{app=my-redis}");
     assertThat(flows).noneMatch(f -> f.contains(" 6379 ") || f.contains(" 8080 "));
