@@ -7,13 +7,16 @@ import io.github.redisleaseha.config.EndpointsMode;
 import io.github.redisleaseha.config.SidecarConfig;
 import io.github.redisleaseha.http.ClusterKeyAuth;
 import io.github.redisleaseha.http.HttpApi;
+import io.github.redisleaseha.kube.ApiRequestMetrics;
 import io.github.redisleaseha.node.Sidecar;
+import io.github.redisleaseha.node.SidecarMetrics;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.ClientBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -194,6 +197,26 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         sentinelPort, sentinelBind, sentinelMasterName);
   }
 
+  /**
+   * The one API client of the sidecar: every request it makes (the Lease and its election, the write
+   * endpoint, peers, Events, the role label) goes through it, bounded by {@code apiTimeout} and
+   * counted in {@code metrics} ({@link ApiRequestMetrics}).
+   *
+   * @param kubeApiUrl the API server, or null for the in-cluster config or kubeconfig
+   */
+  static ApiClient apiClient(String kubeApiUrl, Duration apiTimeout, SidecarMetrics metrics) throws java.io.IOException {
+    ApiClient client = kubeApiUrl == null ? ClientBuilder.standard().build() : new ClientBuilder().setBasePath(kubeApiUrl).build();
+    long timeout = apiTimeout.toMillis();
+    OkHttpClient bounded = client.getHttpClient().newBuilder()
+        .connectTimeout(timeout, TimeUnit.MILLISECONDS)
+        .readTimeout(timeout, TimeUnit.MILLISECONDS)
+        .writeTimeout(timeout, TimeUnit.MILLISECONDS)
+        .callTimeout(timeout, TimeUnit.MILLISECONDS)
+        .build();
+    client.setHttpClient(new ApiRequestMetrics(metrics::apiRequest).install(bounded));
+    return client;
+  }
+
   @Override
   public Integer call() throws Exception {
     logFormat.apply();
@@ -206,18 +229,10 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
       }
       return 2;
     }
-    ApiClient client =
-        config.kubeApiUrl() == null ? ClientBuilder.standard().build() : new ClientBuilder().setBasePath(config.kubeApiUrl()).build();
-    long apiTimeout = config.apiTimeout().toMillis();
-    client.setHttpClient(
-        client.getHttpClient().newBuilder()
-            .connectTimeout(apiTimeout, TimeUnit.MILLISECONDS)
-            .readTimeout(apiTimeout, TimeUnit.MILLISECONDS)
-            .writeTimeout(apiTimeout, TimeUnit.MILLISECONDS)
-            .callTimeout(apiTimeout, TimeUnit.MILLISECONDS)
-            .build());
+    SidecarMetrics metrics = new SidecarMetrics(config.maxLagBytes());
+    ApiClient client = apiClient(config.kubeApiUrl(), config.apiTimeout(), metrics);
     ClusterKeyAuth auth = ClusterKeyAuth.of(config.clusterKey());
-    Sidecar sidecar = new Sidecar(config, client, auth::authorization);
+    Sidecar sidecar = new Sidecar(config, client, auth::authorization, metrics);
     if (auth.enabled()) {
       log.info("POST /handover, /switchover and the members' heartbeats require {} (re-read when it changes)", config.clusterKey());
     } else {

@@ -42,10 +42,11 @@ final class Executor {
   private final FenceOwner fence;
   private final EventRecorder events;
   private final FailoverTiming timing;
+  private final SidecarMetrics metrics;
   private final RateLimitedLog actionErrors = new RateLimitedLog(log, 10_000);
 
   Executor(SidecarConfig config, ControlState state, GatedLeaseLock lock, Election election, WriteEndpoint endpoint,
-      RedisNode local, Peers peers, FenceOwner fence, EventRecorder events, FailoverTiming timing) {
+      RedisNode local, Peers peers, FenceOwner fence, EventRecorder events, FailoverTiming timing, SidecarMetrics metrics) {
     this.config = config;
     this.state = state;
     this.lock = lock;
@@ -56,6 +57,7 @@ final class Executor {
     this.fence = fence;
     this.events = events;
     this.timing = timing;
+    this.metrics = metrics;
   }
 
   /** Carries out {@code action}, decided on {@code o}; failures are logged (rate-limited) and the next tick decides again. */
@@ -168,10 +170,17 @@ final class Executor {
     return true;
   }
 
-  /** Ends the handover under way with {@code sentence}, which is also its Event and its answer. */
-  void finishHandover(String sentence) {
+  /**
+   * Ends the handover under way with {@code sentence}, which is also its Event and its answer, and
+   * counts its outcome (completed or aborted) by its kind: a handover if the sidecar stops, else a switchover.
+   */
+  void finishHandover(SidecarMetrics.HandoverOutcome outcome, String sentence) {
     log.info(sentence);
     events.record(Kind.HANDOVER, sentence);
+    if (state.handover != null) {
+      metrics.handover(state.handover.stopping() ? SidecarMetrics.HandoverKind.HANDOVER : SidecarMetrics.HandoverKind.SWITCHOVER,
+          outcome);
+    }
     // Stay out of the next election for a while, then behave as any replica again. The fence rule
     // judges by the Lease and the role again: a replica is unfenced, a leader that kept the Lease too.
     state.steppedBackUntil = nowMillis() + config.policy().stepBackMillis();
@@ -236,7 +245,7 @@ final class Executor {
         if (!release(false, mark(r.target()))) {
           return;
         }
-        finishHandover("I am " + config.podName() + " and handed over to " + r.target().name()
+        finishHandover(SidecarMetrics.HandoverOutcome.COMPLETED, "I am " + config.podName() + " and handed over to " + r.target().name()
             + "; the write endpoint points at " + r.target().address());
       }
       case Action.AbortHandover a -> {
@@ -268,7 +277,7 @@ final class Executor {
         } else {
           sentence += "; I keep leading";
         }
-        finishHandover(sentence);
+        finishHandover(SidecarMetrics.HandoverOutcome.ABORTED, sentence);
       }
       default -> throw new IllegalArgumentException("not a handover step: " + action);
     }

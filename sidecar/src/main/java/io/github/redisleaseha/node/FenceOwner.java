@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * what it observed and which phase it is in; no other code pauses or unpauses the local Redis.
  *
  * <p>State: the inputs below are written by the control thread (one writer) and read here; the fence
- * state ({@code fenced}, {@code confirmed}) is written only under this object's lock.
+ * state ({@code fenced}, {@code confirmed}) is written only under this object's lock, and each change
+ * of {@code fenced} is counted there ({@code redis_lease_ha_fences_total} when it is applied,
+ * {@code redis_lease_ha_unfences_total} when lifted); re-assertions and stray lifts change nothing.
  */
 final class FenceOwner implements AutoCloseable {
 
@@ -49,6 +51,7 @@ final class FenceOwner implements AutoCloseable {
   private long renewalsAtLastLift = -1;
   private final long stallTimeoutMillis;
   private final EventRecorder events;
+  private final SidecarMetrics metrics;
   private final RateLimitedLog failures = new RateLimitedLog(log, 10_000);
 
   // Inputs from the control thread.
@@ -68,7 +71,7 @@ final class FenceOwner implements AutoCloseable {
 
   FenceOwner(String me, FenceLine line, LocalProcess process, BooleanSupplier leaseFresh,
       java.util.function.LongSupplier renewals, java.util.function.LongSupplier millisSinceRenewal, long stallTimeoutMillis,
-      EventRecorder events) {
+      EventRecorder events, SidecarMetrics metrics) {
     this.me = me;
     this.line = line;
     this.process = process;
@@ -77,6 +80,7 @@ final class FenceOwner implements AutoCloseable {
     this.millisSinceRenewal = millisSinceRenewal;
     this.stallTimeoutMillis = stallTimeoutMillis;
     this.events = events;
+    this.metrics = metrics;
   }
 
   /** What the control loop (or a handover step) just saw of the local Redis. */
@@ -192,6 +196,7 @@ final class FenceOwner implements AutoCloseable {
     confirmed = r.confirmed();
     if (!fenced) {
       fenced = true;
+      metrics.fenceApplied();
       say("I am " + me + " and " + sentence + "; paused writes on my Redis" + (r.confirmed() ? "" : " (" + r.outcome()
           .name().toLowerCase() + ": " + r.detail() + ")"), Kind.FENCED, true);
     } else if (!r.confirmed()) {
@@ -203,6 +208,9 @@ final class FenceOwner implements AutoCloseable {
   }
 
   private void kill(String sentence) {
+    if (!fenced) {
+      metrics.fenceApplied();
+    }
     fenced = true;
     String result = process.kill(1_000);
     say("I am " + me + " and " + sentence + ": " + result, Kind.KILLED, true);
@@ -237,6 +245,7 @@ final class FenceOwner implements AutoCloseable {
     confirmed = false;
     if (fenced) {
       fenced = false;
+      metrics.fenceLifted();
       say("I am " + me + " and " + sentence + "; lifted the write pause on my Redis", Kind.UNFENCED, false);
     }
   }

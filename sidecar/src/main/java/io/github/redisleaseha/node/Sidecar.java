@@ -86,7 +86,7 @@ public final class Sidecar implements AutoCloseable {
   /** Whether failsafe kept this leader at the last tick: null when its renewals were on time (or it does not lead). */
   private Boolean failsafeKept;
   private final RateLimitedLog loopErrors = new RateLimitedLog(log, 10_000);
-  private final SidecarMetrics metrics = new SidecarMetrics();
+  private final SidecarMetrics metrics;
   private final EventRecorder events;
   private final RoleLabel roleLabel;
 
@@ -114,9 +114,12 @@ public final class Sidecar implements AutoCloseable {
   /**
    * @param authorization the {@code Authorization} header value of calls to other members' sidecars
    *     (the cluster key), or null when there is none: then no heartbeats are sent
+   * @param metrics where this node's metrics go; {@code apiClient} already counts its requests there
    */
-  public Sidecar(SidecarConfig config, ApiClient apiClient, java.util.function.Supplier<String> authorization) {
+  public Sidecar(SidecarConfig config, ApiClient apiClient, java.util.function.Supplier<String> authorization,
+      SidecarMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.decider = new Decider(config.policy());
     this.lock =
         new GatedLeaseLock(
@@ -151,10 +154,10 @@ public final class Sidecar implements AutoCloseable {
     this.events = new EventRecorder(apiClient, config.namespace(), config.leaseName(), config.podName());
     this.fence = new FenceOwner(config.podName(), new FenceLine(new HostAndPort(config.redisHost(), config.redisPort()),
         redisClientConfig), new LocalProcess(), lock::holdsFreshLease, lock::renewals, lock::millisSinceRenewal,
-        config.stallTimeout().toMillis(), events);
+        config.stallTimeout().toMillis(), events, metrics);
     this.timing = new FailoverTiming(config.podName(), metrics);
     this.peers = new Peers(redisClientConfig);
-    this.executor = new Executor(config, state, lock, election, endpoint, local, peers, fence, events, timing);
+    this.executor = new Executor(config, state, lock, election, endpoint, local, peers, fence, events, timing, metrics);
     this.roleLabel = config.roleLabel() == null ? null : new RoleLabel(apiClient, config.namespace(), config.podName(), config.roleLabel());
     this.heartbeats = new Heartbeats(config.podName(), lock, discovery::peers, this::sidecarUrl, authorization,
         config.heartbeatInterval(), config.peerTimeout(), config.retryPeriod(), System::nanoTime);
@@ -278,7 +281,7 @@ public final class Sidecar implements AutoCloseable {
         kickElectionIfDue(o);
       }
       if (state.handover != null && !o.leading()) {
-        executor.finishHandover("I am " + config.podName() + " and lost the Lease during the handover"
+        executor.finishHandover(SidecarMetrics.HandoverOutcome.ABORTED, "I am " + config.podName() + " and lost the Lease during the handover"
             + (state.handover.target() == null ? "" : " to " + state.handover.target().name()));
       }
       Decision d = decider.decide(o);
@@ -592,6 +595,7 @@ public final class Sidecar implements AutoCloseable {
       if (refusal != null) {
         log.info("I am {} and refuse the switchover{}: {}", config.podName(), target == null ? "" : " to " + target, refusal);
         events.record(Kind.SWITCHOVER_REFUSED, refusal);
+        metrics.handover(SidecarMetrics.HandoverKind.SWITCHOVER, SidecarMetrics.HandoverOutcome.REFUSED);
         result.completeExceptionally(new Refused(refusal));
       } else {
         beginHandover(target, false, result);
@@ -628,6 +632,8 @@ public final class Sidecar implements AutoCloseable {
 
   private void beginHandover(String target, boolean stop, CompletableFuture<String> result) {
     if (state.handover != null) {
+      metrics.handover(stop ? SidecarMetrics.HandoverKind.HANDOVER : SidecarMetrics.HandoverKind.SWITCHOVER,
+          SidecarMetrics.HandoverOutcome.REFUSED);
       result.complete("I am " + config.podName() + " and a handover is already under way");
       return;
     }
