@@ -178,8 +178,8 @@ template and every named template meant for other charts includes this first.
 {{- $problems = append $problems "commonConfiguration / existingConfigmap: no redis.conf here; set redis.extraArgs (redis-server arguments such as --maxmemory 256mb)" -}}
 {{- end -}}
 {{- $metrics := $v.metrics | default dict -}}
-{{- if or (eq (toJson $metrics.enabled) "true") (eq (toJson (dig "serviceMonitor" "enabled" false $metrics)) "true") (eq (toJson (dig "podMonitor" "enabled" false $metrics)) "true") (eq (toJson (dig "prometheusRule" "enabled" false $metrics)) "true") -}}
-{{- $problems = append $problems "metrics: no redis_exporter, ServiceMonitor, PodMonitor or PrometheusRule here; the sidecar serves Prometheus metrics at /metrics on sidecar.httpPort (named port http)" -}}
+{{- if or (eq (toJson $metrics.enabled) "true") (eq (toJson (dig "serviceMonitor" "enabled" false $metrics)) "true") (eq (toJson (dig "podMonitor" "enabled" false $metrics)) "true") -}}
+{{- $problems = append $problems "metrics: no redis_exporter, ServiceMonitor or PodMonitor here; the sidecar serves Prometheus metrics at /metrics on sidecar.httpPort (named port http)" -}}
 {{- end -}}
 {{- if eq (toJson (dig "enabled" false ($v.networkPolicy | default dict))) "true" -}}
 {{- $problems = append $problems "networkPolicy.enabled: the chart renders no NetworkPolicy; write your own (the sidecars reach each other on sidecar.httpPort and the API server)" -}}
