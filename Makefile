@@ -1,5 +1,5 @@
-# redis-lease-ha: build, test and demo. Needs a JDK >= 21, Maven, redis-server, python3-redis and Node.js
-# with npm (installed from Debian's packages when missing and running as root; see deps).
+# redis-lease-ha: build, test and demo. Needs a JDK >= 21, Maven, redis-server, python3-redis, Node.js
+# with npm and promtool (installed from Debian's packages when missing and running as root; see deps).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -27,9 +27,14 @@ check-jdk:
 	@command -v mvn >/dev/null || { echo "error: Maven (mvn) is needed: apt-get install -y maven" >&2; exit 1; }
 	@echo "Using JDK at $(JAVA_HOME)"
 
-# Debian's packages the tests run, installed when missing (as root): redis-server and redis-sentinel, and
+# Debian's packages the tests run, installed when missing (as root): redis-server and redis-sentinel,
 # the non-Java Sentinel clients of ClientWritersIT: redis-py (python3-redis, for /usr/bin/python3) and
-# Node.js with npm, whose ioredis comes from integration-tests/clients/package-lock.json.
+# Node.js with npm, whose ioredis comes from integration-tests/clients/package-lock.json, and
+# prometheus for promtool (ChartRulesTest checks and unit-tests the chart's alert rules with it).
+# Packages may start their service when installed (prometheus would listen on 9090): a policy-rc.d
+# refuses every start during the installation (unless one is in place already), and prometheus's
+# service is disabled afterwards where systemd runs, so none runs. prometheus comes without its
+# recommended packages (node-exporter and its collectors, another service).
 CLIENTS := integration-tests/clients
 deps: check-jdk
 	@missing=""; \
@@ -37,15 +42,25 @@ deps: check-jdk
 	/usr/bin/python3 -c 'import redis.sentinel' 2>/dev/null || missing="$$missing python3-redis"; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
-	if [ -n "$$missing" ]; then \
+	promtool=""; command -v promtool >/dev/null || promtool=prometheus; \
+	if [ -n "$$missing$$promtool" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing from Debian's packages:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    echo "Installing from Debian's packages:$$missing $$promtool"; \
+	    rcd=/usr/sbin/policy-rc.d; own_rcd=""; \
+	    if [ ! -e $$rcd ]; then printf '#!/bin/sh\nexit 101\n' > $$rcd && chmod 755 $$rcd && own_rcd=yes; fi; \
+	    apt-get update -qq \
+	      && { [ -z "$$missing" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
+	      && { [ -z "$$promtool" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }; \
+	    rc=$$?; \
+	    if [ -n "$$own_rcd" ]; then rm -f $$rcd; fi; \
+	    if [ -n "$$promtool" ] && [ -d /run/systemd/system ]; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi; \
+	    [ $$rc = 0 ] || exit $$rc; \
 	  else \
-	    echo "error: these are needed: sudo apt-get install -y$$missing" >&2; exit 1; \
+	    echo "error: these are needed: sudo apt-get install -y$$missing $$promtool" >&2; exit 1; \
 	  fi; \
 	fi
 	@redis-server --version
+	@promtool --version | head -n 1
 	@# npm ci rewrites node_modules/.package-lock.json, so it is newer than the lock file once installed
 	@if [ ! -f $(CLIENTS)/node_modules/.package-lock.json ] || [ $(CLIENTS)/package-lock.json -nt $(CLIENTS)/node_modules/.package-lock.json ]; then \
 	  echo "Installing the Node.js test clients: npm ci --prefix $(CLIENTS)"; \

@@ -177,11 +177,7 @@ template and every named template meant for other charts includes this first.
 {{- if or $v.commonConfiguration $v.existingConfigmap -}}
 {{- $problems = append $problems "commonConfiguration / existingConfigmap: no redis.conf here; set redis.extraArgs (redis-server arguments such as --maxmemory 256mb)" -}}
 {{- end -}}
-{{- /* metrics.enabled, podMonitor, serviceMonitor and networkPolicy.* are this chart's own keys (Bitnami's names). */ -}}
-{{- $metrics := $v.metrics | default dict -}}
-{{- if eq (toJson (dig "prometheusRule" "enabled" false $metrics)) "true" -}}
-{{- $problems = append $problems "metrics.prometheusRule: no PrometheusRule here; the sidecar serves Prometheus metrics at /metrics on sidecar.httpPort (named port http), scraped with metrics.podMonitor or metrics.serviceMonitor" -}}
-{{- end -}}
+{{- /* metrics.* (enabled, podMonitor, serviceMonitor, prometheusRule) and networkPolicy.* are this chart's own keys (Bitnami's names). */ -}}
 {{- if eq (toJson (dig "enabled" false ($v.sysctl | default dict))) "true" -}}
 {{- $problems = append $problems "sysctl.enabled: no privileged init container here; set kernel parameters on the nodes" -}}
 {{- end -}}

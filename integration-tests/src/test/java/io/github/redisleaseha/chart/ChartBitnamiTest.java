@@ -282,7 +282,6 @@ class ChartBitnamiTest {
       "replica.pdb.unhealthyPodEvictionPolicy|AlwaysAllow|replica.pdb.unhealthyPodEvictionPolicy: not supported; podDisruptionBudget has",
       "image.tag|7.2.4|image: the Bitnami Redis image and its scripts are not used; set redis.image",
       "commonConfiguration|maxmemory 1gb|set redis.extraArgs",
-      "metrics.prometheusRule.enabled|true|metrics.prometheusRule: no PrometheusRule here",
       "serviceAccount.automountServiceAccountToken|false|the sidecar calls the Kubernetes API with the pod's ServiceAccount token",
       "commonLabels.team|cache|commonLabels: not supported; podLabels labels the pods",
   })
