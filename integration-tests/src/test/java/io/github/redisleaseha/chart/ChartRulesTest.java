@@ -234,7 +234,7 @@ class ChartRulesTest {
 
   // --- rendering and promtool ---
 
-  private static List<Map<String, Object>> render(Path valuesFile, Map<String, Object> setValues) {
+  static List<Map<String, Object>> render(Path valuesFile, Map<String, Object> setValues) {
     var template = new Helm(RenderedChart.chartDir()).template().withName(RenderedChart.RELEASE)
         .withNamespace(RenderedChart.NAMESPACE).withKubeVersion(RenderedChart.KUBE_VERSION);
     if (valuesFile != null) {
@@ -254,13 +254,13 @@ class ChartRulesTest {
     return docs.stream().filter(d -> "PrometheusRule".equals(d.get("kind"))).toList();
   }
 
-  private static Map<String, Object> onlyRule(List<Map<String, Object>> docs) {
+  static Map<String, Object> onlyRule(List<Map<String, Object>> docs) {
     List<Map<String, Object>> found = prometheusRules(docs);
     assertThat(found).as("PrometheusRule objects").hasSize(1);
     return found.get(0);
   }
 
-  private static List<Map<String, Object>> groups(Map<String, Object> rule) {
+  static List<Map<String, Object>> groups(Map<String, Object> rule) {
     return list(map(rule.get("spec")).get("groups"));
   }
 
@@ -340,13 +340,13 @@ class ChartRulesTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> map(Object o) {
+  static Map<String, Object> map(Object o) {
     assertThat(o).isInstanceOf(Map.class);
     return (Map<String, Object>) o;
   }
 
   @SuppressWarnings("unchecked")
-  private static List<Map<String, Object>> list(Object o) {
+  static List<Map<String, Object>> list(Object o) {
     assertThat(o).isInstanceOf(List.class);
     return (List<Map<String, Object>>) o;
   }
