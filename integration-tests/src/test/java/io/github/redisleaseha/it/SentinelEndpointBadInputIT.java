@@ -40,6 +40,7 @@ class SentinelEndpointBadInputIT extends ClusterTest {
       j.set("kept", "yes");
     }
     String endpoint = cluster.sentinels().get(0);
+    awaitNames(endpoint, leader);
     LocalCluster.Node target = cluster.nodes().get(0);
     long pid = target.sidecar.pid();
     int transitions = cluster.leaseState().transitions();
@@ -88,11 +89,7 @@ class SentinelEndpointBadInputIT extends ClusterTest {
     assertThat(target.sidecar.pid()).as("the sidecar process").isEqualTo(pid);
     assertThat(target.sidecar.alive()).isTrue();
     assertThat(healthz(target)).isEqualTo(200);
-    try (Jedis s = Writer.connect(endpoint, 1000)) {
-      s.auth(PASSWORD);
-      assertThat(s.sentinelGetMasterAddrByName("mymaster")).containsExactly(leader.redis.host(),
-          Integer.toString(leader.redis.port()));
-    }
+    awaitNames(endpoint, leader);
     assertThat(cluster.leaseState().transitions()).as("Lease transitions").isEqualTo(transitions);
     assertThat(cluster.awaitLeader(Duration.ofSeconds(5)).name).isEqualTo(leader.name);
     assertThat(dbsize(leader)).isEqualTo(keys);
@@ -121,6 +118,21 @@ class SentinelEndpointBadInputIT extends ClusterTest {
         assertThat(netty).as("Netty classes loaded with the endpoint " + (on ? "on" : "off")).isEqualTo(on);
       }
     }
+  }
+
+  /**
+   * The endpoint names {@code leader} (a member's endpoint vouches for a leader once it has seen its
+   * renewal and its Redis answering as primary, which on a busy machine may take a moment).
+   */
+  private static void awaitNames(String endpoint, LocalCluster.Node leader) {
+    org.awaitility.Awaitility.await(endpoint + " names " + leader.name).atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+          try (Jedis s = Writer.connect(endpoint, 1000)) {
+            s.auth(PASSWORD);
+            return List.of(leader.redis.host(), Integer.toString(leader.redis.port()))
+                .equals(s.sentinelGetMasterAddrByName("mymaster"));
+          }
+        });
   }
 
   private static long dbsize(LocalCluster.Node n) {
