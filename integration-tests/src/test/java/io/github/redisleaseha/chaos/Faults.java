@@ -801,6 +801,7 @@ final class Faults {
             + target.name + "'s Redis stopped " + (stopped - detected) / 1_000_000 + " ms later");
         String targetAddress = target.redis.address();
         long[] pointed = {0, -1};
+        long[] resumedAt = {0};
         try {
           holdPolling(TARGET_FROZEN, Duration.ofMillis(20), () -> {
             if (targetAddress.equals(s.cluster().endpointTarget())) {
@@ -811,9 +812,12 @@ final class Faults {
             }
           });
         } finally {
+          // Taken before the signal: the target acknowledges nothing while frozen, and its first
+          // replies on resuming can be recorded before signal() returns.
+          resumedAt[0] = System.nanoTime();
           target.redis.signal("CONT");
         }
-        long resumed = System.nanoTime();
+        long resumed = resumedAt[0];
         String reply;
         try {
           reply = answer.get(40, java.util.concurrent.TimeUnit.SECONDS).strip();
