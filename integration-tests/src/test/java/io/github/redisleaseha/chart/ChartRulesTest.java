@@ -133,6 +133,17 @@ class ChartRulesTest {
   }
 
   @Test
+  void anInjectedStatefulSetsPodsAreSelectedByThePodPattern() throws IOException {
+    Map<String, Object> rule = onlyRule(render(null, values("metrics.prometheusRule.enabled", true,
+        "workload.enabled", false, "workload.podSelector.app", "my-redis", "metrics.prometheusRule.podPattern", "my-redis-[0-9]+")));
+    for (Map<String, Object> r : rules(rule)) {
+      assertScopedToTheRelease((String) r.get("alert"), (String) r.get("expr"), "{namespace=\"db\", pod=~\"my-redis-[0-9]+\"}");
+    }
+    assertThat(promtool("check", "rules", writeGroups(rule, "injected-rules.yaml", false).toString()))
+        .contains("SUCCESS");
+  }
+
+  @Test
   void excludeRulesLeavesAlertsOutExtraRulesAreAppendedAndLabelsNamespaceAndRunbooksAreSet() throws IOException {
     Path valuesFile = tmp.resolve("values.yaml");
     Files.writeString(valuesFile, """
