@@ -300,13 +300,23 @@ class ChartRulesTest {
 
   /** spec.groups as a Prometheus rule file, optionally without annotations. */
   private Path writeGroups(Map<String, Object> rule, String fileName, boolean withoutAnnotations) throws IOException {
+    return writeRuleFile(rule, tmp.resolve(fileName), r -> {
+      if (withoutAnnotations) {
+        r.remove("annotations");
+      }
+    });
+  }
+
+  /** spec.groups of {@code rule} as a Prometheus rule file, each rule (a copy) changed by {@code change} first. */
+  static Path writeRuleFile(Map<String, Object> rule, Path file, java.util.function.Consumer<Map<String, Object>> change)
+      throws IOException {
     List<Map<String, Object>> groups = new ArrayList<>();
     for (Map<String, Object> g : groups(rule)) {
       Map<String, Object> group = new LinkedHashMap<>(g);
-      if (withoutAnnotations && g.get("rules") != null) {
+      if (g.get("rules") != null) {
         group.put("rules", list(g.get("rules")).stream().map(r -> {
           Map<String, Object> copy = new LinkedHashMap<>(r);
-          copy.remove("annotations");
+          change.accept(copy);
           return copy;
         }).toList());
       }
@@ -314,7 +324,7 @@ class ChartRulesTest {
     }
     DumperOptions options = new DumperOptions();
     options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-    Path file = tmp.resolve(fileName);
+    Files.createDirectories(file.getParent());
     Files.writeString(file, new Yaml(options).dump(Map.of("groups", groups)));
     return file;
   }

@@ -5,19 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.redisleaseha.harness.LocalCluster;
 import io.github.redisleaseha.harness.PrometheusProcess;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * The chart's default alerts on a real Prometheus (Debian's package) scraping a local cluster's
@@ -68,8 +64,10 @@ class PrometheusAlertsIT {
         LocalCluster.CliResult paused = cluster.cli("pause");
         assertThat(paused.exitCode()).as(paused.out() + paused.err()).isZero();
         awaitFiring(prometheus, "RedisLeaseHaPaused", seen);
+        // Around the failover two pods' newest samples may both show a leader (or neither) for a
+        // scrape: those alerts may be pending then, which is what their for: is for; never firing.
         assertThat(seen).as("alerts seen from the crash on").doesNotContain(
-            "RedisLeaseHaNoLeader firing", "RedisLeaseHaTooManyLeaders firing", "RedisLeaseHaTooManyLeaders pending");
+            "RedisLeaseHaNoLeader firing", "RedisLeaseHaTooManyLeaders firing");
       }
     }
   }
@@ -87,23 +85,11 @@ class PrometheusAlertsIT {
   /** The chart's default alerts as a rule file, RedisLeaseHaPaused waiting 5 s instead of an hour. */
   private static Path rulesWithShortPause(Path file) throws Exception {
     Map<String, Object> rule = ChartRulesTest.onlyRule(ChartRulesTest.render(null, values("metrics.prometheusRule.enabled", true)));
-    List<Map<String, Object>> groups = new ArrayList<>();
-    for (Map<String, Object> g : ChartRulesTest.groups(rule)) {
-      Map<String, Object> group = new LinkedHashMap<>(g);
-      group.put("rules", ChartRulesTest.list(g.get("rules")).stream().map(r -> {
-        Map<String, Object> copy = new LinkedHashMap<>(r);
-        if ("RedisLeaseHaPaused".equals(copy.get("alert"))) {
-          assertThat(copy.get("for")).isEqualTo("1h");
-          copy.put("for", "5s");
-        }
-        return copy;
-      }).toList());
-      groups.add(group);
-    }
-    DumperOptions options = new DumperOptions();
-    options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, new Yaml(options).dump(Map.of("groups", groups)));
-    return file;
+    return ChartRulesTest.writeRuleFile(rule, file, r -> {
+      if ("RedisLeaseHaPaused".equals(r.get("alert"))) {
+        assertThat(r.get("for")).isEqualTo("1h");
+        r.put("for", "5s");
+      }
+    });
   }
 }
